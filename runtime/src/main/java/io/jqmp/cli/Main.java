@@ -1,0 +1,60 @@
+package io.jqmp.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code jqmp} command line: dispatches to a subcommand. */
+public final class Main {
+    private Main() {
+    }
+
+    static final String USAGE = """
+            usage: jqmp COMMAND [OPTIONS]
+
+            commands:
+              serve    run a QMP server (default: unix:./jqmp.sock and tcp:127.0.0.1:4444)
+              test     build and run the test suite (the launcher runs it with Maven)
+              help     show this text, or 'jqmp help COMMAND' for one command
+
+            Options may come before or after positional arguments.
+            """;
+
+    public static void main(String[] argv) {
+        System.exit(run(Arrays.asList(argv), System.out, System.err));
+    }
+
+    /** Runs the command line; returns the exit status (0 ok, 1 failure, 2 usage or connection problem). */
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        if (argv.isEmpty() || argv.get(0).equals("--help") || argv.get(0).equals("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
+        String command = argv.get(0);
+        List<String> rest = argv.subList(1, argv.size());
+        try {
+            return switch (command) {
+                case "serve" -> rest.contains("--help") ? help("serve", out) : ServeCommand.run(rest, out, err);
+                case "help" -> rest.isEmpty() ? help(null, out) : help(rest.get(0), out);
+                default -> {
+                    err.println("jqmp: unknown command '" + command + "'");
+                    err.print(USAGE);
+                    yield 2;
+                }
+            };
+        } catch (Args.UsageException e) {
+            err.println("jqmp " + command + ": " + e.getMessage());
+            err.println("run 'jqmp help " + command + "' for the options");
+            return 2;
+        }
+    }
+
+    private static int help(String command, PrintStream out) {
+        if ("serve".equals(command)) {
+            out.print(ServeCommand.USAGE);
+        } else {
+            out.print(USAGE);
+        }
+        return 0;
+    }
+}

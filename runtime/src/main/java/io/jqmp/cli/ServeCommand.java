@@ -1,0 +1,138 @@
+package io.jqmp.cli;
+
+import io.jqmp.dispatch.IdleStrategy;
+import io.jqmp.protocol.QmpException;
+import io.jqmp.server.Dialect;
+import io.jqmp.server.Endpoint;
+import io.jqmp.server.QmpServer;
+import io.jqmp.server.QmpServerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code jqmp serve}: runs a QMP server until SIGINT or SIGTERM. */
+final class ServeCommand {
+    private ServeCommand() {
+    }
+
+    static final String USAGE = """
+            usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
+
+            Runs a QMP server. Without --qmp it listens on unix:./jqmp.sock and tcp:127.0.0.1:4444;
+            with --qmp, on exactly the endpoints given.
+
+              --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
+              --schema FILE           add a QAPI schema file; its commands answer an error saying
+                                      they have no implementation (repeatable)
+              --dialect current|2.12  protocol form (default current; 2.12 = the first OOB design)
+              --qemu-version X.Y.Z    version in the greeting and query-version (default 7.2.0)
+              --max-clients N         connections served at once (default 4096)
+              --max-pending N         in-band requests a client may queue (default 8)
+              --monitor-idle NAME     monitor thread idle strategy: park, backoff, spin, yield (default park)
+              --pretty                pretty-print output, as QEMU's pretty=on
+              --unmask-schema         query-qmp-schema shows real type names
+              --no-x-oob-test         remove the x-oob-test command
+
+            Stops cleanly on SIGINT/SIGTERM and removes its socket files.
+            """;
+
+    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
+            "--max-clients", "--max-pending", "--monitor-idle");
+    private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test");
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
+        return run(argv, out, err, stop);
+    }
+
+    /** Runs the server until {@code stop} opens (SIGINT/SIGTERM in production), then closes it. */
+    static int run(List<String> argv, PrintStream out, PrintStream err, CountDownLatch stop) {
+        Args args = Args.parse(argv, VALUED, FLAGS);
+        if (!args.positional.isEmpty()) {
+            throw new Args.UsageException("unexpected argument '" + args.positional.get(0) + "'");
+        }
+        QmpServer.Builder b = QmpServer.builder();
+        List<String> endpoints = args.all("--qmp");
+        if (endpoints.isEmpty()) {
+            endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
+        }
+        try {
+            for (String e : endpoints) {
+                b.listen(Endpoint.parse(e));
+            }
+            for (String s : args.all("--schema")) {
+                b.schemaFile(Path.of(s));
+            }
+            b.fallbackHandler(ctx -> {
+                throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
+            });
+            b.dialect(Dialect.parse(args.get("--dialect", "current")));
+            b.version(parseVersion(args.get("--qemu-version", "7.2.0")));
+            b.maxConnections(args.getInt("--max-clients", 4096));
+            b.maxPendingInband(args.getInt("--max-pending", 8));
+            String idle = args.get("--monitor-idle", "park");
+            IdleStrategy.parse(idle);
+            b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            b.pretty(args.flag("--pretty"));
+            b.unmaskSchema(args.flag("--unmask-schema"));
+            b.xOobTest(!args.flag("--no-x-oob-test"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+        QmpServer server;
+        try {
+            server = b.build();
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            err.println("jqmp serve: " + e.getMessage());
+            return 2;
+        }
+        try {
+            server.start();
+        } catch (IOException e) {
+            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            return 2;
+        }
+        out.println("jqmp: QMP server ready (dialect " + server.config().dialect().label() + ")");
+        for (Endpoint e : server.endpoints()) {
+            out.println("  listening on " + e);
+        }
+        out.println("connect with, for example:");
+        for (Endpoint e : server.endpoints()) {
+            if (e instanceof Endpoint.Unix u) {
+                out.println("  socat - UNIX-CONNECT:" + u.path());
+            } else if (e instanceof Endpoint.Tcp t) {
+                out.println("  socat - TCP:" + t.host() + ":" + t.port());
+            }
+        }
+        out.println("then send {\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}");
+        out.println("stop with Ctrl-C");
+        out.flush();
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            out.println("jqmp: stopped");
+        }
+        return 0;
+    }
+
+    private static QmpServerConfig.Version parseVersion(String text) {
+        String[] parts = text.split("\\.");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("--qemu-version needs MAJOR.MINOR.MICRO, got '" + text + "'");
+        }
+        try {
+            return new QmpServerConfig.Version(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+                    Long.parseLong(parts[2]), "jqmp 0.1.0");
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.jqmp.dispatch;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What a role's thread does when a duty cycle found no work. A parameter because the right
+ * answer depends on the machine: on two cores a spinning monitor thread steals the core the
+ * main loop needs, on many cores spinning buys the lowest latency.
+ *
+ * <p>Called only by the thread that runs the role. Implementations that park must return when
+ * {@link LockSupport#unpark} is called on that thread ({@link RoleRunner#wake} does it).
+ */
+public interface IdleStrategy {
+
+    /** Idles once after a duty cycle that did {@code workCount} units of work (0 = none). */
+    void idle(int workCount);
+
+    /** Forgets back-off state; called after a cycle that did work. */
+    default void reset() {
+    }
+
+    /** Whether producers must unpark the thread to wake it (false only for pure spinning). */
+    default boolean parks() {
+        return true;
+    }
+
+    /** The names accepted by {@link #parse}. */
+    String NAMES = "park, backoff, spin, yield";
+
+    /** Parks until woken: no CPU when idle, a wake-up costs one unpark. The default. */
+    static IdleStrategy park() {
+        return new IdleStrategy() {
+            @Override
+            public void idle(int workCount) {
+                if (workCount == 0) {
+                    LockSupport.park(this);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "park";
+            }
+        };
+    }
+
+    /** Busy-spins: lowest latency, one core fully used. For benchmarks on machines with cores to spare. */
+    static IdleStrategy spin() {
+        return new IdleStrategy() {
+            @Override
+            public void idle(int workCount) {
+                Thread.onSpinWait();
+            }
+
+            @Override
+            public boolean parks() {
+                return false;
+            }
+
+            @Override
+            public String toString() {
+                return "spin";
+            }
+        };
+    }
+
+    /** Yields the core between polls. */
+    static IdleStrategy yielding() {
+        return new IdleStrategy() {
+            @Override
+            public void idle(int workCount) {
+                Thread.yield();
+            }
+
+            @Override
+            public boolean parks() {
+                return false;
+            }
+
+            @Override
+            public String toString() {
+                return "yield";
+            }
+        };
+    }
+
+    /** Spins, then yields, then parks with an exponentially growing timeout; a wake-up unparks it at once. */
+    static IdleStrategy backoff() {
+        return new BackoffIdleStrategy(100, 20, 1_000, 1_000_000);
+    }
+
+    /** The strategy called {@code name} (one of {@link #NAMES}). */
+    static IdleStrategy parse(String name) {
+        return switch (name) {
+            case "park" -> park();
+            case "backoff" -> backoff();
+            case "spin" -> spin();
+            case "yield" -> yielding();
+            default -> throw new IllegalArgumentException(
+                    "unknown idle strategy '" + name + "' (expected one of: " + NAMES + ")");
+        };
+    }
+}

@@ -1,0 +1,112 @@
+package io.jqmp.dispatch;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs a {@link Role} on its own platform thread named after the role, idling with an
+ * {@link IdleStrategy} between cycles that found no work.
+ *
+ * <p>{@link #wake()} may be called from any thread and never blocks. {@link #close(Duration)} is
+ * idempotent and cannot hang: it interrupts the thread, waits at most the given time and reports
+ * a thread that did not stop.
+ */
+public final class RoleRunner implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RoleRunner.class.getName());
+
+    private final Role role;
+    private final IdleStrategy idle;
+    private final Thread thread;
+    private volatile boolean running = true;
+    /** Set while the thread may be about to park, so producers know an unpark is needed. */
+    private volatile boolean sleeping;
+    private volatile long errors;
+
+    public RoleRunner(Role role, IdleStrategy idle) {
+        this.role = role;
+        this.idle = idle;
+        this.thread = Thread.ofPlatform().name(role.roleName()).daemon(true).unstarted(this::run);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Errors that escaped a duty cycle (logged and counted; the role keeps running). */
+    public long errorCount() {
+        return errors;
+    }
+
+    /**
+     * Makes sure the role's thread runs a duty cycle soon. Any thread; never blocks. Producers call it
+     * after handing work over.
+     */
+    public void wake() {
+        if (sleeping) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private void run() {
+        try {
+            role.onStart();
+            while (running) {
+                int work;
+                try {
+                    work = role.doWork();
+                } catch (RuntimeException | Error e) {
+                    errors++;
+                    LOG.log(Level.SEVERE, role.roleName() + ": duty cycle failed; continuing", e);
+                    work = 1;
+                }
+                if (work > 0) {
+                    idle.reset();
+                    continue;
+                }
+                // Dekker-style hand-shake with wake(): publish "sleeping", then look again.
+                sleeping = true;
+                if (!role.hasWork() && running) {
+                    idle.idle(0);
+                }
+                sleeping = false;
+            }
+        } finally {
+            try {
+                role.onClose();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, role.roleName() + ": onClose failed", e);
+            }
+        }
+    }
+
+    /** Stops the thread; waits at most {@code timeout}. Returns whether it stopped. Any thread but the role's own. */
+    public boolean close(Duration timeout) {
+        running = false;
+        if (!thread.isAlive()) {
+            return true;
+        }
+        LockSupport.unpark(thread);
+        thread.interrupt();
+        try {
+            thread.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warning(role.roleName() + ": thread did not stop within " + timeout.toMillis() + " ms; abandoning it");
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(2));
+    }
+}

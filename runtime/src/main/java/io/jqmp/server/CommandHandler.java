@@ -1,0 +1,19 @@
+package io.jqmp.server;
+
+import io.jqmp.protocol.QmpException;
+
+/**
+ * Runs one QMP command. In-band, it is called on the {@code main-loop} thread with the BQL held;
+ * out-of-band (a command declared {@code allow-oob} and sent with {@code exec-oob}), on the
+ * {@code monitor} thread without the BQL, where it must finish quickly and never block.
+ */
+@FunctionalInterface
+public interface CommandHandler {
+
+    /**
+     * Returns the command's result as a JSON value (see {@code io.jqmp.protocol}); {@code null}
+     * for commands without {@code returns}, which answer {@code {}}. Throws {@link QmpException}
+     * to answer with a QMP error; any other exception is answered as a {@code GenericError} and logged.
+     */
+    Object handle(CommandContext context) throws QmpException;
+}

@@ -1,0 +1,153 @@
+package io.jqmp.server;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One listening socket and its accept loop, a virtual thread named {@code qmp-accept-ENDPOINT}.
+ * Unix sockets are created owner-only (0600); a stale socket file left by a dead process is
+ * replaced, any other existing file is refused.
+ */
+final class Listener {
+    private static final Logger LOG = Logger.getLogger(Listener.class.getName());
+
+    private final QmpServer server;
+    private final ServerSocketChannel channel;
+    private final Endpoint endpoint;
+    private final Path socketFile;
+    private Thread acceptor;
+
+    private Listener(QmpServer server, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
+        this.server = server;
+        this.channel = channel;
+        this.endpoint = endpoint;
+        this.socketFile = socketFile;
+    }
+
+    /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
+    static Listener bind(QmpServer server, Endpoint endpoint) throws IOException {
+        if (endpoint instanceof Endpoint.Unix unix) {
+            Path path = unix.path().toAbsolutePath();
+            ServerSocketChannel ch = bindUnix(path);
+            return new Listener(server, ch, new Endpoint.Unix(unix.path()), path);
+        }
+        Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        ch.bind(tcp.address(), 64);
+        int port = ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
+        if (!tcp.isLoopback()) {
+            LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
+                    + "anyone who can reach it controls the machine");
+        }
+        return new Listener(server, ch, new Endpoint.Tcp(tcp.host(), port), null);
+    }
+
+    /**
+     * Binds a Unix socket without a window in which it is reachable with wider permissions: bind
+     * inside a fresh owner-only directory, restrict the socket, then rename it into place.
+     */
+    private static ServerSocketChannel bindUnix(Path path) throws IOException {
+        Path dir = path.getParent() == null ? Path.of(".").toAbsolutePath() : path.getParent();
+        replaceStaleSocket(path);
+        Path privateDir = Files.createTempDirectory(dir, ".jqmp-bind-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path temp = privateDir.resolve("s");
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(temp), 64);
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+            try {
+                Files.createLink(path, temp); // fails if the name was taken meanwhile: never overwrite
+            } catch (UnsupportedOperationException e) {
+                Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        } finally {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(privateDir);
+        }
+    }
+
+    private static void replaceStaleSocket(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0170000) != 0140000) {
+            throw new FileAlreadyExistsException(path.toString(), null,
+                    "exists and is not a socket; refusing to replace it");
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            throw new FileAlreadyExistsException(path.toString(), null, "another server is listening on it");
+        } catch (IOException refused) {
+            if (refused instanceof FileAlreadyExistsException) {
+                throw refused;
+            }
+            LOG.info("replacing stale socket " + path);
+            Files.delete(path);
+        }
+    }
+
+    Endpoint endpoint() {
+        return endpoint;
+    }
+
+    void start() {
+        acceptor = Thread.ofVirtual().name("qmp-accept-" + endpoint).start(this::acceptLoop);
+    }
+
+    private void acceptLoop() {
+        while (channel.isOpen()) {
+            SocketChannel client;
+            try {
+                client = channel.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (channel.isOpen()) {
+                    LOG.log(Level.WARNING, "accept on " + endpoint + " failed", e);
+                }
+                continue;
+            }
+            server.admit(client, endpoint);
+        }
+    }
+
+    /** Stops accepting and removes the socket file. Idempotent. */
+    void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "close failed", e);
+        }
+        if (socketFile != null) {
+            try {
+                Files.deleteIfExists(socketFile);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "could not remove " + socketFile, e);
+            }
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.jqmp.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void optionsMayComeBeforeOrAfterPositionalArguments() {
+        Args a = Args.parse(List.of("--qmp", "unix:a", "pos", "--qmp=tcp:h:1", "--pretty", "--", "--not-an-option"),
+                Set.of("--qmp"), Set.of("--pretty"));
+        assertEquals(List.of("unix:a", "tcp:h:1"), a.all("--qmp"));
+        assertTrue(a.flag("--pretty"));
+        assertEquals(List.of("pos", "--not-an-option"), a.positional);
+        Args.UsageException e = assertThrows(Args.UsageException.class,
+                () -> Args.parse(List.of("--bogus"), Set.of(), Set.of()));
+        assertEquals("unknown option --bogus", e.getMessage());
+        assertThrows(Args.UsageException.class, () -> Args.parse(List.of("--qmp"), Set.of("--qmp"), Set.of()));
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(List.of("--help"), new PrintStream(out), System.err));
+        assertTrue(out.toString().contains("serve"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("frobnicate"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("unknown command 'frobnicate'"));
+    }
+
+    @Test
+    void badServeOptionsSayWhatToFix() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("serve", "--qmp", "udp:1:2"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("expected unix:PATH or tcp:HOST:PORT"), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--dialect", "3.0"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("unknown dialect '3.0'"), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--monitor-idle", "nap"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("unknown idle strategy 'nap'"), err.toString());
+    }
+
+    @Test
+    void serveRunsUntilStoppedAndRemovesItsSocket() throws Exception {
+        Path sock = dir.resolve("serve.sock");
+        Path schema = dir.resolve("extra.json");
+        Files.writeString(schema, "{ 'command': 'extra-command' }\n");
+        CountDownLatch stop = new CountDownLatch(1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread serve = Thread.ofPlatform().start(() -> status.set(ServeCommand.run(
+                List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--dialect", "2.12"),
+                new PrintStream(out, true), System.err, stop)));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!out.toString().contains("stop with Ctrl-C") && serve.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(out.toString().contains("listening on unix:" + sock), out.toString());
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
+            assertTrue(in.readLine().startsWith("{\"QMP\""));
+            ch.write(StandardCharsets.UTF_8.encode("{\"execute\": \"qmp_capabilities\"}{\"execute\": \"extra-command\"}"));
+            assertEquals("{\"return\": {}}", in.readLine());
+            assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Command extra-command is declared in a schema "
+                    + "but has no implementation in this server\"}}", in.readLine());
+        }
+        stop.countDown();
+        serve.join(10_000);
+        assertEquals(0, status.get());
+        assertFalse(Files.exists(sock));
+    }
+}

@@ -1,0 +1,137 @@
+package io.jqmp.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Clients that vanish, stop reading, or come in numbers. */
+@ExtendWith(PinningRecorder.class)
+class ConnectionLifecycleTest {
+    @TempDir
+    Path dir;
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + WireClient.TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    @Test
+    void aDisconnectedClientsWorkIsDiscardedAndItsAnswerGoesNowhere() throws Exception {
+        try (TestServer s = new TestServer(dir)) {
+            WireClient a = s.client(true);
+            a.send("{\"execute\": \"x-oob-test\", \"arguments\": {\"lock\": true}, \"id\": \"a-block\"}");
+            a.send("{\"execute\": \"test-count\", \"id\": \"a-count\"}");
+            a.send("{\"exec-oob\": \"test-oob-ping\", \"id\": \"a-sync\"}");
+            a.expect("{\"return\": {}, \"id\": \"a-sync\"}"); // both in-band requests were read
+            a.close();
+            await("the server saw the disconnect", () -> s.server.connectionCount() == 0);
+            // A new client negotiates although the main loop is still blocked.
+            try (WireClient b = s.client(true)) {
+                b.send("{\"exec-oob\": \"x-oob-test\", \"arguments\": {\"lock\": false}, \"id\": \"b-unlock\"}");
+                b.expect("{\"return\": {}, \"id\": \"b-unlock\"}");
+                b.send("{\"execute\": \"test-count\", \"id\": \"b-count\"}");
+                // a-count never ran, and a-block's answer was not delivered here.
+                b.expect("{\"return\": {\"count\": 1}, \"id\": \"b-count\"}");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDisconnectedWithoutHurtingOthers() throws Exception {
+        try (TestServer s = new TestServer(dir, b -> b.maxOutputBacklog(64 * 1024));
+                WireClient good = s.client(true)) {
+            SocketChannel bad = SocketChannel.open(s.endpoint.address());
+            StringBuilder sb = new StringBuilder("{\"execute\": \"qmp_capabilities\"}");
+            for (int i = 0; i < 100; i++) {
+                sb.append("{\"execute\": \"test-blob\", \"arguments\": {\"size\": 60000}}");
+            }
+            ByteBuffer requests = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    while (requests.hasRemaining()) {
+                        bad.write(requests);
+                    }
+                } catch (IOException expected) {
+                    // the server hung up on us
+                }
+            });
+            await("the non-reading client was disconnected", () -> s.server.connectionCount() == 1);
+            good.send("{\"execute\": \"test-oob-ping\", \"id\": 1}{\"exec-oob\": \"test-oob-ping\", \"id\": 2}");
+            List<String> answers = good.next(2);
+            assertTrue(answers.contains("{\"return\": {}, \"id\": 1}") && answers.contains("{\"return\": {}, \"id\": 2}"));
+            bad.close();
+            writer.join();
+        }
+    }
+
+    @Test
+    void manyConcurrentClientsEachWithTheirOwnSession() throws Exception {
+        int n = 200;
+        try (TestServer s = new TestServer(dir)) {
+            List<WireClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    clients.add(i % 2 == 0 ? s.client(true) : WireClient.connectGreeted(s.endpoint));
+                }
+                for (int i = 0; i < n; i++) {
+                    clients.get(i).send("{\"execute\": \"test-oob-ping\", \"id\": " + i + "}");
+                }
+                for (int i = 0; i < n; i++) {
+                    String expected = i % 2 == 0 ? "{\"return\": {}, \"id\": " + i + "}"
+                            : "{\"id\": " + i + ", \"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+                                    + "\"Expecting capabilities negotiation with 'qmp_capabilities'\"}}";
+                    assertEquals(expected, clients.get(i).next());
+                }
+                assertEquals(n, s.server.connectionCount());
+            } finally {
+                for (WireClient c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreRefused() throws Exception {
+        try (TestServer s = new TestServer(dir, b -> b.maxConnections(1));
+                WireClient first = s.client(true);
+                WireClient second = WireClient.connect(s.endpoint)) {
+            second.expectClosed();
+            assertEquals(1, s.server.refusedConnections());
+            first.send("{\"execute\": \"test-oob-ping\"}");
+            first.expect("{\"return\": {}}");
+        }
+    }
+
+    @Test
+    void closeDisconnectsClientsAndReturnsWhileAHandlerIsStuck() throws Exception {
+        TestServer s = new TestServer(dir);
+        WireClient c = s.client(true);
+        c.send("{\"execute\": \"x-oob-test\", \"arguments\": {\"lock\": true}, \"id\": 1}");
+        c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 2}");
+        c.expect("{\"return\": {}, \"id\": 2}");
+        long t0 = System.nanoTime();
+        s.close();
+        s.close(); // idempotent
+        c.expectClosed();
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "close() took too long");
+        c.close();
+    }
+}

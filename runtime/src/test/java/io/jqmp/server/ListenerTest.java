@@ -1,0 +1,96 @@
+package io.jqmp.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Socket files, TCP ports, and the configuration checks made before anything starts. */
+class ListenerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void unixSocketIsOwnerOnlyAndRemovedOnClose() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        try (TestServer s = new TestServer(dir)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            try (WireClient c = s.client(false)) {
+                c.send("{\"execute\": \"test-oob-ping\"}");
+                c.expect("{\"return\": {}}");
+            }
+        }
+        assertFalse(Files.exists(sock), "socket file left behind");
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.count(), "temporary bind directory left behind");
+        }
+    }
+
+    @Test
+    void staleSocketIsReplaced() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        dead.bind(UnixDomainSocketAddress.of(sock));
+        dead.close(); // the file stays, as after a crash
+        assertTrue(Files.exists(sock));
+        try (TestServer s = new TestServer(dir); WireClient c = s.client(false)) {
+            c.send("{\"execute\": \"test-oob-ping\"}");
+            c.expect("{\"return\": {}}");
+        }
+    }
+
+    @Test
+    void otherFilesAndLiveSocketsAreNeverReplaced() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        Files.writeString(sock, "precious");
+        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> new TestServer(dir));
+        assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+        assertEquals("precious", Files.readString(sock));
+        Files.delete(sock);
+        try (TestServer live = new TestServer(dir)) {
+            FileAlreadyExistsException e2 = assertThrows(FileAlreadyExistsException.class, () -> new TestServer(dir));
+            assertTrue(e2.getMessage().contains("another server is listening"), e2.getMessage());
+            try (WireClient c = live.client(false)) {
+                c.send("{\"execute\": \"test-oob-ping\"}");
+                c.expect("{\"return\": {}}");
+            }
+        }
+    }
+
+    @Test
+    void tcpOnAnEphemeralPortAndUnixAtOnce() throws Exception {
+        try (TestServer s = new TestServer(dir, b -> b.listen("tcp:127.0.0.1:0"))) {
+            Endpoint tcp = s.server.endpoints().get(1);
+            assertTrue(tcp instanceof Endpoint.Tcp t && t.port() > 0, tcp.toString());
+            try (WireClient c = WireClient.negotiated(tcp, true)) {
+                c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 1}");
+                c.expect("{\"return\": {}, \"id\": 1}");
+            }
+        }
+    }
+
+    @Test
+    void configurationIsValidatedBeforeAnythingStarts() {
+        assertThrows(IllegalArgumentException.class, () -> QmpServer.builder().build(), "no listener");
+        assertThrows(IllegalArgumentException.class,
+                () -> QmpServer.builder().listen("unix:" + dir.resolve("a")).maxPendingInband(0).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> QmpServer.builder().listen("unix:" + dir.resolve("a")).handler("no-such-command", c -> null).build());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> QmpServer.builder().listen("unix:" + dir.resolve("a")).schemaResource("io/jqmp/server/test.json").build());
+        assertTrue(missing.getMessage().startsWith("schema commands without a handler: test-oob-ping"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("udp:1.2.3.4:5"));
+        assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("tcp:localhost"));
+        assertFalse(Files.exists(dir.resolve("a")));
+    }
+}
