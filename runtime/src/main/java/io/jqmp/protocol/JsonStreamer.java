@@ -1,0 +1,781 @@
+package io.jqmp.protocol;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * Incremental JSON input for one QMP connection: a byte-driven lexer (a DFA), a streamer that
+ * counts brackets to find where a value ends and enforces the size limits, and a recursive-descent
+ * parser, behaving like QEMU's {@code json-lexer.c}, {@code json-streamer.c} and
+ * {@code json-parser.c}, including the single-quoted string extension, modified-UTF-8 validation,
+ * error recovery and the exact error texts.
+ *
+ * <p>Bytes go in with {@link #feed(byte)}; every value or error they complete is queued and taken
+ * out with {@link #poll()}. A top-level object or array completes at its closing bracket, a string
+ * at its closing quote, and a number or keyword only when the byte after it arrives (so {@code 42}
+ * alone waits, {@code 42\n} completes).
+ *
+ * <p>Deliberate difference from QEMU: a number literal whose value overflows a double (for
+ * example {@code 1e400}) is reported as {@code JSON parse error, number out of range} instead of
+ * becoming infinity, which QEMU would later print as the invalid JSON {@code inf}.
+ *
+ * <p>Threading: one instance per connection, used by one thread at a time. This class is not
+ * thread-safe and does no locking; hand-offs between threads need external synchronisation.
+ */
+public final class JsonStreamer {
+
+    /** Default limit on the bytes of one value and of one token (64 MiB). */
+    public static final long DEFAULT_MAX_TOKEN_SIZE = 64L << 20;
+    /** Default limit on the tokens of one value (2 Mi). */
+    public static final long DEFAULT_MAX_TOKEN_COUNT = 2L << 20;
+    /** Default limit on open braces plus open brackets (1024). */
+    public static final int DEFAULT_MAX_NESTING = 1 << 10;
+
+    private static final String PREFIX = "JSON parse error, ";
+
+    // Lexer states; 0 doubles as "lexical error" in the transition table.
+    private static final int ERROR = 0;
+    private static final int RECOVERY = 1;
+    private static final int DQ = 2;
+    private static final int DQ_ESC = 3;
+    private static final int SQ = 4;
+    private static final int SQ_ESC = 5;
+    private static final int ZERO = 6;
+    private static final int EXP_DIGITS = 7;
+    private static final int EXP_SIGN = 8;
+    private static final int EXP_E = 9;
+    private static final int MANTISSA = 10;
+    private static final int MANTISSA_DIGITS = 11;
+    private static final int DIGITS = 12;
+    private static final int SIGN = 13;
+    private static final int KEYWORD = 14;
+    private static final int START = 15;
+    private static final int STATES = 16;
+
+    // Token types; every value >= T_LCURLY in the table means "token complete".
+    private static final int T_LCURLY = 16;
+    private static final int T_RCURLY = 17;
+    private static final int T_LSQUARE = 18;
+    private static final int T_RSQUARE = 19;
+    private static final int T_COLON = 20;
+    private static final int T_COMMA = 21;
+    private static final int T_INTEGER = 22;
+    private static final int T_FLOAT = 23;
+    private static final int T_KEYWORD = 24;
+    private static final int T_STRING = 25;
+    /** An unfinished token cut off by the lexer's size limit. */
+    private static final int T_PARTIAL = 26;
+
+    /** Set on a transition that does not consume the byte: it is looked at again in the new state. */
+    private static final int LOOKAHEAD = 0x80;
+
+    private static final byte[] DFA = buildDfa();
+
+    /** Above this, buffers are dropped after a value so one huge request does not pin memory. */
+    private static final int KEEP_BYTES = 64 * 1024;
+    private static final int KEEP_TOKENS = 4096;
+
+    /** Parse failure marker; JSON null is Java null, so it cannot be used for that. */
+    private static final Object FAIL = new Object();
+
+    private final long maxTokenSize;
+    private final long maxTokenCount;
+    private final int maxNesting;
+
+    private int state = START;
+
+    // Token bytes: queued tokens of the value in progress occupy [0, queuedBytes), the token the
+    // lexer is building follows at [queuedBytes, queuedBytes + curLen). Queuing a token just moves
+    // the boundary, so no bytes are copied.
+    private byte[] buf = new byte[1024];
+    private int queuedBytes;
+    private int curLen;
+
+    private byte[] tokType = new byte[64];
+    private int[] tokStart = new int[64];
+    private int[] tokLen = new int[64];
+    private int tokCount;
+
+    private int braces;
+    private int brackets;
+
+    private final ArrayDeque<JsonResult> results = new ArrayDeque<>();
+
+    // Parser state, only meaningful during parse().
+    private int pos;
+    private String parseError;
+    private final StringBuilder sb = new StringBuilder();
+
+    /** A streamer with QEMU's limits: 64 MiB, 2 Mi tokens, nesting 1024. */
+    public JsonStreamer() {
+        this(DEFAULT_MAX_TOKEN_SIZE, DEFAULT_MAX_TOKEN_COUNT, DEFAULT_MAX_NESTING);
+    }
+
+    /**
+     * A streamer with custom limits (QEMU compares exactly like this, so small limits are useful
+     * to test the limit behaviour).
+     *
+     * @param maxTokenSize bytes of one token and of all tokens of one value, at most 512 MiB
+     * @param maxTokenCount tokens of one value
+     * @param maxNesting open braces plus open brackets
+     */
+    public JsonStreamer(long maxTokenSize, long maxTokenCount, int maxNesting) {
+        if (maxTokenSize < 1 || maxTokenSize > (512L << 20)) {
+            throw new IllegalArgumentException("maxTokenSize out of range: " + maxTokenSize);
+        }
+        if (maxTokenCount < 1 || maxTokenCount > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("maxTokenCount out of range: " + maxTokenCount);
+        }
+        if (maxNesting < 1) {
+            throw new IllegalArgumentException("maxNesting out of range: " + maxNesting);
+        }
+        this.maxTokenSize = maxTokenSize;
+        this.maxTokenCount = maxTokenCount;
+        this.maxNesting = maxNesting;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Public API
+
+    /**
+     * Consumes one input byte; results it completes (zero, one or more) are queued for
+     * {@link #poll()}.
+     */
+    public void feed(byte b) {
+        int c = b & 0xFF;
+        int s = state;
+        boolean consumed;
+        do {
+            int next = DFA[(s << 8) | c] & 0xFF;
+            consumed = (next & LOOKAHEAD) == 0;
+            next &= ~LOOKAHEAD;
+            if (next == START || next == RECOVERY) {
+                // Whitespace, a skipped byte or a resynchronisation point: nothing to keep.
+                curLen = 0;
+                s = next;
+                continue;
+            }
+            if (consumed) {
+                append(b);
+            }
+            if (next >= T_LCURLY) {
+                processToken(next);
+                curLen = 0;
+                s = START;
+            } else if (next == ERROR) {
+                lexicalError();
+                curLen = 0;
+                s = RECOVERY;
+            } else {
+                s = next;
+            }
+        } while (!consumed);
+        state = s;
+
+        // A single token may not grow without bound either; the cut-off part goes to the
+        // streamer, which reports the size limit, and lexing restarts without recovery.
+        if (curLen > maxTokenSize) {
+            processToken(T_PARTIAL);
+            curLen = 0;
+            state = START;
+        }
+    }
+
+    /** Feeds {@code len} bytes of {@code bytes} starting at {@code off}. */
+    public void feed(byte[] bytes, int off, int len) {
+        int end = off + len;
+        for (int i = off; i < end; i++) {
+            feed(bytes[i]);
+        }
+    }
+
+    /** The next queued result, or {@code null} if there is none. */
+    public JsonResult poll() {
+        return results.poll();
+    }
+
+    /**
+     * Forgets everything: partial input, the value in progress and results not yet polled. Used
+     * when the client disconnects; produces no result.
+     */
+    public void reset() {
+        state = START;
+        curLen = 0;
+        clearValue();
+        results.clear();
+    }
+
+    /** Feeds all bytes and returns every result queued so far (convenient for tests). */
+    public List<JsonResult> feedAll(byte[] bytes) {
+        feed(bytes, 0, bytes.length);
+        List<JsonResult> out = new ArrayList<>();
+        JsonResult r;
+        while ((r = results.poll()) != null) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Lexer
+
+    private static byte[] buildDfa() {
+        byte[] t = new byte[STATES * 256]; // everything not listed is a lexical error
+
+        range(t, RECOVERY, 0x00, 0xFF, RECOVERY);
+        range(t, RECOVERY, 0x00, 0x1F, START | LOOKAHEAD);
+        set(t, RECOVERY, '\t', RECOVERY);
+        range(t, RECOVERY, 0xFE, 0xFF, START | LOOKAHEAD);
+        for (char c : "[]{}:,".toCharArray()) {
+            set(t, RECOVERY, c, START | LOOKAHEAD);
+        }
+
+        range(t, DQ_ESC, 0x20, 0xFD, DQ);
+        range(t, DQ, 0x20, 0xFD, DQ);
+        set(t, DQ, '\\', DQ_ESC);
+        set(t, DQ, '"', T_STRING);
+
+        range(t, SQ_ESC, 0x20, 0xFD, SQ);
+        range(t, SQ, 0x20, 0xFD, SQ);
+        set(t, SQ, '\\', SQ_ESC);
+        set(t, SQ, '\'', T_STRING);
+
+        range(t, ZERO, 0x00, 0xFF, T_INTEGER | LOOKAHEAD);
+        range(t, ZERO, '0', '9', ERROR);
+        set(t, ZERO, '.', MANTISSA);
+
+        range(t, EXP_DIGITS, 0x00, 0xFF, T_FLOAT | LOOKAHEAD);
+        range(t, EXP_DIGITS, '0', '9', EXP_DIGITS);
+
+        range(t, EXP_SIGN, '0', '9', EXP_DIGITS);
+
+        set(t, EXP_E, '-', EXP_SIGN);
+        set(t, EXP_E, '+', EXP_SIGN);
+        range(t, EXP_E, '0', '9', EXP_DIGITS);
+
+        range(t, MANTISSA_DIGITS, 0x00, 0xFF, T_FLOAT | LOOKAHEAD);
+        range(t, MANTISSA_DIGITS, '0', '9', MANTISSA_DIGITS);
+        set(t, MANTISSA_DIGITS, 'e', EXP_E);
+        set(t, MANTISSA_DIGITS, 'E', EXP_E);
+
+        range(t, MANTISSA, '0', '9', MANTISSA_DIGITS);
+
+        range(t, DIGITS, 0x00, 0xFF, T_INTEGER | LOOKAHEAD);
+        range(t, DIGITS, '0', '9', DIGITS);
+        set(t, DIGITS, 'e', EXP_E);
+        set(t, DIGITS, 'E', EXP_E);
+        set(t, DIGITS, '.', MANTISSA);
+
+        set(t, SIGN, '0', ZERO);
+        range(t, SIGN, '1', '9', DIGITS);
+
+        range(t, KEYWORD, 0x00, 0xFF, T_KEYWORD | LOOKAHEAD);
+        range(t, KEYWORD, 'a', 'z', KEYWORD);
+
+        set(t, START, '"', DQ);
+        set(t, START, '\'', SQ);
+        set(t, START, '0', ZERO);
+        range(t, START, '1', '9', DIGITS);
+        set(t, START, '-', SIGN);
+        set(t, START, '{', T_LCURLY);
+        set(t, START, '}', T_RCURLY);
+        set(t, START, '[', T_LSQUARE);
+        set(t, START, ']', T_RSQUARE);
+        set(t, START, ',', T_COMMA);
+        set(t, START, ':', T_COLON);
+        range(t, START, 'a', 'z', KEYWORD);
+        set(t, START, ' ', START);
+        set(t, START, '\t', START);
+        set(t, START, '\r', START);
+        set(t, START, '\n', START);
+        return t;
+    }
+
+    private static void set(byte[] t, int state, int c, int next) {
+        t[(state << 8) | c] = (byte) next;
+    }
+
+    private static void range(byte[] t, int state, int from, int to, int next) {
+        for (int c = from; c <= to; c++) {
+            set(t, state, c, next);
+        }
+    }
+
+    private void append(byte b) {
+        int at = queuedBytes + curLen;
+        if (at == buf.length) {
+            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        }
+        buf[at] = b;
+        curLen++;
+    }
+
+    /** The lexer met a byte that no token allows: report the token so far, bad byte included. */
+    private void lexicalError() {
+        int start = queuedBytes;
+        int end = start + curLen;
+        // QEMU formats the token with %s, so it ends at a NUL byte.
+        for (int i = start; i < end; i++) {
+            if (buf[i] == 0) {
+                end = i;
+                break;
+            }
+        }
+        emitError(PREFIX + "stray '" + decodeLikeWriter(buf, start, end) + "'");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Streamer
+
+    /** The lexer completed a token, which is at [queuedBytes, queuedBytes + curLen). */
+    private void processToken(int type) {
+        switch (type) {
+            case T_LCURLY -> braces++;
+            case T_RCURLY -> braces--;
+            case T_LSQUARE -> brackets++;
+            case T_RSQUARE -> brackets--;
+            default -> { }
+        }
+        // Limit errors discard the value so far but leave the lexer as it is (no recovery).
+        if ((long) queuedBytes + curLen + 1 > maxTokenSize) {
+            emitError("JSON token size limit exceeded");
+            return;
+        }
+        if ((long) tokCount + 1 > maxTokenCount) {
+            emitError("JSON token count limit exceeded");
+            return;
+        }
+        if ((long) braces + brackets > maxNesting) {
+            emitError("JSON nesting depth limit exceeded");
+            return;
+        }
+
+        if (tokCount == tokType.length) {
+            int n = tokCount * 2;
+            tokType = java.util.Arrays.copyOf(tokType, n);
+            tokStart = java.util.Arrays.copyOf(tokStart, n);
+            tokLen = java.util.Arrays.copyOf(tokLen, n);
+        }
+        tokType[tokCount] = (byte) type;
+        tokStart[tokCount] = queuedBytes;
+        tokLen[tokCount] = curLen;
+        tokCount++;
+        queuedBytes += curLen;
+
+        if ((braces > 0 || brackets > 0) && braces >= 0 && brackets >= 0) {
+            return; // inside an object or array: wait for more
+        }
+        JsonResult result = parse();
+        results.add(result);
+        clearValue();
+    }
+
+    private void emitError(String desc) {
+        results.add(new JsonResult.Error(desc));
+        clearValue();
+    }
+
+    private void clearValue() {
+        braces = 0;
+        brackets = 0;
+        tokCount = 0;
+        queuedBytes = 0;
+        if (buf.length > KEEP_BYTES) {
+            buf = new byte[1024];
+        }
+        if (tokType.length > KEEP_TOKENS) {
+            tokType = new byte[64];
+            tokStart = new int[64];
+            tokLen = new int[64];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Parser (recursive descent over the queued tokens; the first error wins)
+
+    private JsonResult parse() {
+        pos = 0;
+        parseError = null;
+        Object value = parseValue();
+        if (parseError != null) {
+            return new JsonResult.Error(parseError);
+        }
+        return new JsonResult.Value(value);
+    }
+
+    private void fail(String message) {
+        if (parseError != null) {
+            return;
+        }
+        // QEMU formats the message into a 1024-byte buffer first.
+        if (message.length() > 1023) {
+            message = message.substring(0, 1023);
+        }
+        parseError = PREFIX + message;
+    }
+
+    private Object parseValue() {
+        if (pos >= tokCount) {
+            fail("premature EOI");
+            return FAIL;
+        }
+        return switch (tokType[pos]) {
+            case T_LCURLY -> parseObject();
+            case T_LSQUARE -> parseArray();
+            case T_STRING -> parseString(pos++);
+            case T_INTEGER -> parseInteger(pos++);
+            case T_FLOAT -> parseFloat(pos++);
+            case T_KEYWORD -> parseKeyword(pos++);
+            default -> {
+                fail("expecting value"); // the token stays unconsumed
+                yield FAIL;
+            }
+        };
+    }
+
+    private Object parseObject() {
+        pos++; // '{'
+        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        if (pos >= tokCount) {
+            fail("premature EOI");
+            return FAIL;
+        }
+        if (tokType[pos] == T_RCURLY) {
+            pos++;
+            return map;
+        }
+        if (!parsePair(map)) {
+            return FAIL;
+        }
+        for (;;) {
+            if (pos >= tokCount) {
+                fail("premature EOI");
+                return FAIL;
+            }
+            int type = tokType[pos++];
+            if (type == T_RCURLY) {
+                return map;
+            }
+            if (type != T_COMMA) {
+                fail("expected separator in dict");
+                return FAIL;
+            }
+            if (!parsePair(map)) {
+                return FAIL;
+            }
+        }
+    }
+
+    private boolean parsePair(LinkedHashMap<String, Object> map) {
+        if (pos >= tokCount) {
+            fail("premature EOI");
+            return false;
+        }
+        Object key = parseValue();
+        if (!(key instanceof String name)) {
+            fail("key is not a string in object");
+            return false;
+        }
+        if (pos >= tokCount) {
+            fail("premature EOI");
+            return false;
+        }
+        if (tokType[pos++] != T_COLON) {
+            fail("missing : in object pair");
+            return false;
+        }
+        Object value = parseValue();
+        if (value == FAIL) {
+            fail("Missing value in dict");
+            return false;
+        }
+        if (map.containsKey(name)) {
+            fail("duplicate key");
+            return false;
+        }
+        map.put(name, value);
+        return true;
+    }
+
+    private Object parseArray() {
+        pos++; // '['
+        ArrayList<Object> list = new ArrayList<>();
+        if (pos >= tokCount) {
+            fail("premature EOI");
+            return FAIL;
+        }
+        if (tokType[pos] == T_RSQUARE) {
+            pos++;
+            return list;
+        }
+        for (;;) {
+            Object element = parseValue();
+            if (element == FAIL) {
+                fail("expecting value");
+                return FAIL;
+            }
+            list.add(element);
+            if (pos >= tokCount) {
+                fail("premature EOI");
+                return FAIL;
+            }
+            int type = tokType[pos++];
+            if (type == T_RSQUARE) {
+                return list;
+            }
+            if (type != T_COMMA) {
+                fail("expected separator in list");
+                return FAIL;
+            }
+        }
+    }
+
+    private Object parseKeyword(int t) {
+        int start = tokStart[t];
+        int len = tokLen[t];
+        if (is(start, len, "true")) {
+            return Boolean.TRUE;
+        }
+        if (is(start, len, "false")) {
+            return Boolean.FALSE;
+        }
+        if (is(start, len, "null")) {
+            return null;
+        }
+        fail("invalid keyword '" + new String(buf, start, len, StandardCharsets.ISO_8859_1) + "'");
+        return FAIL;
+    }
+
+    private boolean is(int start, int len, String word) {
+        if (len != word.length()) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (buf[start + i] != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** int64 if it fits, else uint64 if non-negative and it fits, else a double. */
+    private Object parseInteger(int t) {
+        int start = tokStart[t];
+        int end = start + tokLen[t];
+        boolean negative = buf[start] == '-';
+        int i = negative ? start + 1 : start;
+        // Accumulate negatively so Long.MIN_VALUE fits.
+        long acc = 0;
+        boolean overflow = false;
+        for (; i < end; i++) {
+            int d = buf[i] - '0';
+            if (acc < Long.MIN_VALUE / 10) {
+                overflow = true;
+                break;
+            }
+            acc *= 10;
+            if (acc < Long.MIN_VALUE + d) {
+                overflow = true;
+                break;
+            }
+            acc -= d;
+        }
+        if (!overflow) {
+            if (negative) {
+                return acc;
+            }
+            if (acc != Long.MIN_VALUE) {
+                return -acc;
+            }
+        }
+        if (!negative) {
+            BigInteger big = new BigInteger(new String(buf, start, end - start, StandardCharsets.ISO_8859_1));
+            if (big.bitLength() <= 64) {
+                return big;
+            }
+        }
+        return parseFloat(t);
+    }
+
+    private Object parseFloat(int t) {
+        double d = Double.parseDouble(new String(buf, tokStart[t], tokLen[t], StandardCharsets.ISO_8859_1));
+        if (Double.isInfinite(d)) {
+            fail("number out of range");
+            return FAIL;
+        }
+        return d;
+    }
+
+    private int byteAt(int i, int end) {
+        return i < end ? buf[i] & 0xFF : 0; // past the token reads like C's terminating NUL
+    }
+
+    private int hex4(int p, int end) {
+        int cp = 0;
+        for (int i = 0; i < 4; i++) {
+            int c = byteAt(p + i, end);
+            int v;
+            if (c >= '0' && c <= '9') {
+                v = c - '0';
+            } else if (c >= 'a' && c <= 'f') {
+                v = c - 'a' + 10;
+            } else if (c >= 'A' && c <= 'F') {
+                v = c - 'A' + 10;
+            } else {
+                return -1;
+            }
+            cp = (cp << 4) | v;
+        }
+        return cp;
+    }
+
+    private Object parseString(int t) {
+        int start = tokStart[t];
+        int end = start + tokLen[t];
+        int quote = buf[start];
+        int p = start + 1;
+        StringBuilder out = sb;
+        out.setLength(0);
+        for (;;) {
+            int c = byteAt(p, end);
+            if (c == quote) {
+                break;
+            }
+            if (c != '\\') {
+                int packed = modUtf8Codepoint(buf, p, end);
+                int cp = codepointOf(packed);
+                if (cp < 0) {
+                    fail("invalid UTF-8 sequence in string");
+                    return FAIL;
+                }
+                p += lengthOf(packed);
+                out.appendCodePoint(cp);
+                continue;
+            }
+            int beg = p;
+            p += 2;
+            switch (byteAt(beg + 1, end)) {
+                case '"' -> out.append('"');
+                case '\'' -> out.append('\'');
+                case '\\' -> out.append('\\');
+                case '/' -> out.append('/');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    int cp = hex4(p, end);
+                    p += 4;
+                    if (cp >= 0xD800 && cp <= 0xDBFF && byteAt(p, end) == '\\' && byteAt(p + 1, end) == 'u') {
+                        int low = hex4(p + 2, end);
+                        if (low >= 0xDC00 && low <= 0xDFFF) {
+                            cp = 0x10000 + ((cp & 0x3FF) << 10) + (low & 0x3FF);
+                            p += 6;
+                        } else {
+                            cp = -1;
+                        }
+                    }
+                    if (!isValidCodepoint(cp)) {
+                        // QEMU prints the escape as far as it read it, cut at the token's end.
+                        String escape = decodeLikeWriter(buf, beg, Math.min(p, end));
+                        fail(escape + " is not a valid Unicode character");
+                        return FAIL;
+                    }
+                    out.appendCodePoint(cp);
+                }
+                default -> {
+                    fail("invalid escape sequence in string");
+                    return FAIL;
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Modified UTF-8 (util/unicode.c semantics)
+
+    private static final int[] MIN_CODEPOINT = {0x80, 0x800, 0x10000, 0x200000, 0x4000000};
+
+    /** Code point {@code < 0} means invalid; shared by parser and writer rules. */
+    static boolean isValidCodepoint(int cp) {
+        if (cp < 0 || cp > 0x10FFFF) {
+            return false;
+        }
+        if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) {
+            return false; // noncharacter
+        }
+        return cp < 0xD800 || cp > 0xDFFF; // no surrogates
+    }
+
+    /**
+     * Decodes one modified-UTF-8 sequence at {@code p} (bytes at or past {@code end} read as NUL).
+     * Returns the code point (-1 if invalid) and the number of bytes consumed, packed; see
+     * {@link #codepointOf} and {@link #lengthOf}. On a missing continuation byte only the bytes
+     * before it are consumed.
+     */
+    static int modUtf8Codepoint(byte[] a, int p, int end) {
+        int b = p < end ? a[p] & 0xFF : 0;
+        if (b < 0x80) {
+            return pack(b, 1);
+        }
+        if (b >= 0xFE || (b & 0x40) == 0) {
+            return pack(-1, 1); // impossible byte or stray continuation byte
+        }
+        int len = 0;
+        int mask = 0x80;
+        while ((b & mask) != 0) {
+            len++;
+            mask >>= 1;
+        }
+        int cp = b & (mask - 1);
+        for (int i = 1; i < len; i++) {
+            int c = p + i < end ? a[p + i] & 0xFF : 0;
+            if ((c & 0xC0) != 0x80) {
+                return pack(-1, i);
+            }
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (cp > 0x10FFFF
+                || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE
+                || (cp >= 0xD800 && cp <= 0xDFFF)
+                || (cp < MIN_CODEPOINT[len - 2] && !(cp == 0 && len == 2))) {
+            return pack(-1, len);
+        }
+        return pack(cp, len);
+    }
+
+    private static int pack(int cp, int len) {
+        return (len << 24) | (cp & 0xFFFFFF);
+    }
+
+    static int codepointOf(int packed) {
+        int cp = packed & 0xFFFFFF;
+        return cp == 0xFFFFFF ? -1 : cp;
+    }
+
+    static int lengthOf(int packed) {
+        return packed >>> 24;
+    }
+
+    /**
+     * Turns raw bytes into the string QEMU's JSON writer would show for them: each valid sequence
+     * as its code point, each invalid one as U+FFFD; stops at a NUL byte.
+     */
+    static String decodeLikeWriter(byte[] a, int start, int end) {
+        StringBuilder out = new StringBuilder(end - start);
+        int p = start;
+        while (p < end && a[p] != 0) {
+            int packed = modUtf8Codepoint(a, p, end);
+            int cp = codepointOf(packed);
+            out.appendCodePoint(cp < 0 ? 0xFFFD : cp);
+            p += lengthOf(packed);
+        }
+        return out.toString();
+    }
+}
