@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +164,25 @@ public final class JsonWriter {
             }
         }
         close(sb, '}', pretty, depth, nl);
+    }
+
+    /**
+     * The keys of {@code map} in the order QEMU's QDict iterates them (bucket ascending, later
+     * insertion first within a bucket): the order QEMU checks request members in.
+     */
+    public static List<String> keysInQemuOrder(Map<String, ?> map) {
+        int n = map.size();
+        String[] keys = map.keySet().toArray(new String[0]);
+        long[] order = new long[n];
+        for (int k = 0; k < n; k++) {
+            order[k] = ((long) bucket(keys[k]) << 32) | (n - 1 - k);
+        }
+        Arrays.sort(order);
+        List<String> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            out.add(keys[n - 1 - (int) order[k]]);
+        }
+        return out;
     }
 
     /**
