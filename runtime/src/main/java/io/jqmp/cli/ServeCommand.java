@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** {@code jqmp serve}: runs a QMP server until SIGINT or SIGTERM. */
 final class ServeCommand {
@@ -46,8 +47,21 @@ final class ServeCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
-        return run(argv, out, err, stop);
+        CountDownLatch done = new CountDownLatch(1);
+        // The JVM exits when its shutdown hooks return: let this one wait for the clean close.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                done.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown"));
+        try {
+            return run(argv, out, err, stop);
+        } finally {
+            done.countDown();
+        }
     }
 
     /** Runs the server until {@code stop} opens (SIGINT/SIGTERM in production), then closes it. */
