@@ -116,14 +116,17 @@ final class Connection implements Session {
                 byte[] bytes = buf.array();
                 int end = buf.limit();
                 for (int i = buf.position(); i < end; i++) {
-                    // Back-pressure takes effect at the byte that completed a message, as QEMU's.
-                    if (!awaitReadable()) {
-                        return;
-                    }
                     streamer.feed(bytes[i]);
                     JsonResult result;
+                    boolean routed = false;
                     while ((result = streamer.poll()) != null) {
                         router.route(result);
+                        routed = true;
+                    }
+                    // Back-pressure takes effect at the byte that completed a message, as QEMU's.
+                    // Only routing can make the reader wait, so other bytes need no check.
+                    if (routed && !awaitReadable()) {
+                        return;
                     }
                 }
                 buf.clear();

@@ -7,6 +7,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,7 +98,7 @@ final class RecordMapper {
             for (Object o : list) {
                 out.add(convert(o, elementClass, element));
             }
-            return List.copyOf(out);
+            return Collections.unmodifiableList(out);
         }
         if (type == Map.class && raw instanceof Map) {
             return raw;
