@@ -35,11 +35,4 @@ class BuiltinSchemaTest {
         SchemaType.ObjectType info = (SchemaType.ObjectType) s.type("SchemaInfoCommand").orElseThrow();
         assertFalse(info.members().get(2).optional());
     }
-
-    @Test
-    void introspectionOfBuiltinIsStable() {
-        Schema s = Schema.builtin(Set.of());
-        System.out.println(s.introspect(IntrospectOptions.DEFAULT));
-        System.out.println(s.introspect(new IntrospectOptions(true, false)));
-    }
 }
