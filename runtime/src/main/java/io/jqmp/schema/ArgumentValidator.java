@@ -12,7 +12,9 @@ import java.util.Set;
  * Precompiled checks that mirror QEMU's QObject input visitor driven by the generated visitors:
  * members in declaration order (base first), each checked when visited, missing members reported
  * when visited, leftover keys of a struct reported after all its members. Built once per schema;
- * immutable and thread-safe afterwards.
+ * immutable and thread-safe afterwards. Node fields are set only while building (recursive types
+ * need a node before its members exist); the nodes are published through the schema's final
+ * fields, which makes them safely visible to every thread.
  */
 final class ArgumentValidator {
 

@@ -2,9 +2,11 @@ package io.jqmp.schema;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds query-qmp-schema's {@code [SchemaInfo]} the way QEMU's introspection generator does:
@@ -19,6 +21,7 @@ final class Introspector {
     private final IntrospectOptions options;
     private final Map<String, String> masked = new HashMap<>();
     private final List<String> used = new ArrayList<>();
+    private final Set<String> usedNames = new HashSet<>();
     private final List<Object> out = new ArrayList<>();
 
     Introspector(Map<String, SchemaType> types, IntrospectOptions options) {
@@ -72,7 +75,7 @@ final class Introspector {
                 t = new SchemaType.ArrayType("intList", "int");
             }
         }
-        if (!used.contains(t.name())) {
+        if (usedNames.add(t.name())) {
             used.add(t.name());
         }
         return switch (t) {

@@ -107,12 +107,12 @@ final class QapiParser {
         while (true) {
             skipSpace();
             if (peek() != '\'') {
-                throw error("expected string");
+                throw unexpected("expected string");
             }
             String key = string();
             skipSpace();
             if (peek() != ':') {
-                throw error("expected ':'");
+                throw unexpected("expected ':'");
             }
             pos++;
             Object v = value();
@@ -127,7 +127,7 @@ final class QapiParser {
                 return map;
             }
             if (c != ',') {
-                throw error("expected ',' or '}'");
+                throw unexpected("expected ',' or '}'");
             }
             pos++;
         }
@@ -150,7 +150,7 @@ final class QapiParser {
                 return list;
             }
             if (c != ',') {
-                throw error("expected ',' or ']'");
+                throw unexpected("expected ',' or ']'");
             }
             pos++;
         }
@@ -180,6 +180,15 @@ final class QapiParser {
                 sb.append(c);
             }
         }
+    }
+
+    /** A character that starts no token is "stray"; otherwise the token is just not the one expected. */
+    private SchemaException unexpected(String expected) {
+        char c = peek();
+        if (c != '\0' && "{}[],:'".indexOf(c) < 0 && !text.startsWith("true", pos) && !text.startsWith("false", pos)) {
+            return error("stray '" + c + "'");
+        }
+        return error(expected);
     }
 
     private char peek() {

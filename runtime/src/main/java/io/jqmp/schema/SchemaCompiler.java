@@ -56,8 +56,9 @@ final class SchemaCompiler {
     private record MemberDraft(String name, Object typeRef, boolean optional, List<String> features) {
     }
 
+    /** {@code what} describes the struct in messages; implicit types name their owner. */
     private record StructDraft(String name, String base, List<MemberDraft> members, List<String> features,
-            boolean implicit, SourceLocation loc) {
+            boolean implicit, String what, SourceLocation loc) {
     }
 
     private record UnionDraft(String name, String base, String discriminator, List<String[]> branches,
@@ -150,7 +151,7 @@ final class SchemaCompiler {
                     throw new SchemaException(loc, "'base' for " + what + " should be a type name");
                 }
                 add(name, new StructDraft(name, (String) base, members(x.get("data"), loc, what), features, false,
-                        loc), loc);
+                        what, loc), loc);
             }
             case "union" -> add(name, defineUnion(name, x, features, loc), loc);
             case "alternate" -> add(name, defineAlternate(name, x.get("data"), features, loc), loc);
@@ -203,7 +204,7 @@ final class SchemaCompiler {
             return null;
         }
         String implicit = "q_obj_" + name + "-arg";
-        add(implicit, new StructDraft(implicit, null, members, List.of(), true, loc), loc);
+        add(implicit, new StructDraft(implicit, null, members, List.of(), true, what, loc), loc);
         return implicit;
     }
 
@@ -418,7 +419,8 @@ final class SchemaCompiler {
             baseName = s;
         } else if (base instanceof Map) {
             baseName = "q_obj_" + name + "-base";
-            add(baseName, new StructDraft(baseName, null, members(base, loc, what), List.of(), true, loc), loc);
+            add(baseName, new StructDraft(baseName, null, members(base, loc, what), List.of(), true, what, loc),
+                    loc);
         } else {
             throw new SchemaException(loc, "'base' for " + what + " should be a type name or an object");
         }
@@ -584,7 +586,7 @@ final class SchemaCompiler {
     }
 
     private SchemaType.ObjectType resolveStruct(StructDraft s) {
-        String what = (s.implicit() ? "argument of " : "struct ") + "'" + s.name() + "'";
+        String what = s.what();
         List<SchemaType.Member> base = baseMembers(s.base(), s.loc(), what);
         List<SchemaType.Member> members = resolveMembers(s.members(), base, s.base(), s.loc(), what);
         // Publish a placeholder first: member types may refer back to this struct.
