@@ -16,6 +16,7 @@ class BuilderTest {
     @Test
     void javaDeclaredCommandsAreCheckedLikeFiles() {
         Schema s = Schema.builder()
+                .define("JQMP_X_OOB_TEST")
                 .builtin()
                 .declare(Declaration.struct("MyType").member("id", "int").build())
                 .command(CommandDef.builder("my-cmd").member("name", "str").optionalMember("n", "int")
@@ -77,7 +78,7 @@ class BuilderTest {
 
     @Test
     void sameSourceTwiceIsReadOnce() {
-        Schema s = Schema.builder().builtin().builtin().build();
+        Schema s = Schema.builder().define("JQMP_X_OOB_TEST").builtin().builtin().build();
         assertEquals(5, s.commands().size());
     }
 }

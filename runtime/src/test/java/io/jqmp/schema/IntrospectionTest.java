@@ -83,7 +83,7 @@ class IntrospectionTest {
 
     @Test
     void builtinSchemaShapes() {
-        Schema s = Schema.builtin(Set.of());
+        Schema s = Schema.builtin(Set.of("JQMP_X_OOB_TEST"));
         List<Object> out = s.introspect(IntrospectOptions.DEFAULT);
         assertEquals("{arg-type=1, ret-type=0, name=qmp_capabilities, meta-type=command}", out.get(0).toString());
         assertEquals("{arg-type=0, ret-type=2, name=query-version, meta-type=command}", out.get(1).toString());
@@ -109,7 +109,7 @@ class IntrospectionTest {
         assertEquals(List.of("str", "bool", "int", "any"), out.stream().map(o -> (Map<?, ?>) o)
                 .filter(m -> m.get("meta-type").equals("builtin")).map(m -> m.get("name")).toList());
 
-        Schema old = Schema.builtin(Set.of("JQMP_DIALECT_2_12"));
+        Schema old = Schema.builtin(Set.of("JQMP_DIALECT_2_12", "JQMP_X_OOB_TEST"));
         List<Object> oldOut = old.introspect(IntrospectOptions.DIALECT_2_12);
         assertEquals("{arg-type=1, ret-type=0, allow-oob=false, name=qmp_capabilities, meta-type=command}",
                 oldOut.get(0).toString());
