@@ -1,6 +1,5 @@
 package io.jqmp.dispatch;
 
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.varhandle.MpscChunkedVarHandleArrayQueue;
 
@@ -14,25 +13,18 @@ import org.jctools.queues.varhandle.MpscChunkedVarHandleArrayQueue;
  *
  * <p>Producers (any thread) call {@link #submit}; only the main-loop thread calls {@link #doWork}.
  */
-public final class MainLoop implements Role {
+public final class MainLoop extends QueueRole {
     /** Items run per duty cycle before the loop looks at its idle strategy again. */
     static final int DRAIN_LIMIT = 256;
 
-    private final MpscChunkedVarHandleArrayQueue<Runnable> queue;
     private final ReentrantLock bql = new ReentrantLock();
-    private final LongAdder failedOffers = new LongAdder();
-    private volatile RoleRunner runner;
 
     /**
      * @param capacity the most items that may wait; connections bound their own share (at most
      *        their pending limit each), so the server sizes this to never fill up
      */
     public MainLoop(int capacity) {
-        this.queue = new MpscChunkedVarHandleArrayQueue<>(Math.min(1024, Math.max(2, capacity)), Math.max(4, capacity));
-    }
-
-    public void attach(RoleRunner runner) {
-        this.runner = runner;
+        super(new MpscChunkedVarHandleArrayQueue<>(Math.min(1024, Math.max(2, capacity)), Math.max(4, capacity)));
     }
 
     /** The big lock held while in-band work runs. */
@@ -40,30 +32,12 @@ public final class MainLoop implements Role {
         return bql;
     }
 
-    /** Whether the calling thread is the main-loop thread. */
-    public boolean inMainLoop() {
-        RoleRunner r = runner;
-        return r != null && r.thread() == Thread.currentThread();
-    }
-
     /**
      * Hands one task to the main loop, which runs it with the BQL held after everything handed
      * over before it. Any thread; never blocks. Returns false (and counts it) if the queue is full.
      */
     public boolean submit(Runnable task) {
-        if (!queue.offer(task)) {
-            failedOffers.increment();
-            return false;
-        }
-        RoleRunner r = runner;
-        if (r != null) {
-            r.wake();
-        }
-        return true;
-    }
-
-    public long failedOffers() {
-        return failedOffers.sum();
+        return offer(task);
     }
 
     @Override
@@ -86,10 +60,5 @@ public final class MainLoop implements Role {
             done++;
         }
         return done;
-    }
-
-    @Override
-    public boolean hasWork() {
-        return !queue.isEmpty();
     }
 }

@@ -1,6 +1,5 @@
 package io.jqmp.dispatch;
 
-import java.util.concurrent.atomic.LongAdder;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 /**
@@ -10,21 +9,12 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  * <p>Readers (any number of threads) call {@link #submitOob}; only the monitor thread calls
  * {@link #doWork}.
  */
-public final class Monitor implements Role {
+public final class Monitor extends QueueRole {
     /** Items drained per duty cycle, so one flooding client cannot starve the others. */
     static final int DRAIN_LIMIT = 64;
 
-    private final MpscVarHandleArrayQueue<Runnable> queue;
-    private final LongAdder failedOffers = new LongAdder();
-    private volatile RoleRunner runner;
-
     public Monitor(int capacity) {
-        this.queue = new MpscVarHandleArrayQueue<>(capacity);
-    }
-
-    /** Binds the runner that {@link #submitOob} wakes; called once before starting. */
-    public void attach(RoleRunner runner) {
-        this.runner = runner;
+        super(new MpscVarHandleArrayQueue<>(capacity));
     }
 
     /**
@@ -32,20 +22,7 @@ public final class Monitor implements Role {
      * (and counts it) when the queue is full: the caller retries, it must not drop the request.
      */
     public boolean submitOob(Runnable task) {
-        if (!queue.offer(task)) {
-            failedOffers.increment();
-            return false;
-        }
-        RoleRunner r = runner;
-        if (r != null) {
-            r.wake();
-        }
-        return true;
-    }
-
-    /** Offers that found the queue full. */
-    public long failedOffers() {
-        return failedOffers.sum();
+        return offer(task);
     }
 
     @Override
@@ -53,14 +30,9 @@ public final class Monitor implements Role {
         return "monitor";
     }
 
-    /** Monitor thread only. Runs at most {@link #DRAIN_LIMIT} tasks. */
+    /** Monitor thread only. Runs at most {@link #DRAIN_LIMIT} tasks; must not block. */
     @Override
     public int doWork() {
         return queue.drain(Runnable::run, DRAIN_LIMIT);
-    }
-
-    @Override
-    public boolean hasWork() {
-        return !queue.isEmpty();
     }
 }
