@@ -7,7 +7,10 @@ import java.util.List;
 
 /**
  * Bad (and borderline) inputs with the answers the QMP reference prescribes for them, in order.
- * An expected answer is an error {@code desc}, or {@link #RETURN} for a success. Immutable; any thread.
+ * An expected answer is an error {@code desc}, or {@link #RETURN} for a success. An input that
+ * ends in a lexical error ends with a newline too: the lexer skips bytes after a lexical error
+ * until a structural or control byte, so the next input would otherwise lose its first bytes.
+ * Immutable; any thread.
  */
 final class BadInputs {
     /** Stands for "a success answer" in {@link Case#expected()}. */
@@ -30,7 +33,7 @@ final class BadInputs {
         c.add(text("percent", "%\n", "JSON parse error, stray '%'"));
         c.add(text("upper-case keyword", "True\n", "JSON parse error, stray 'T'"));
         c.add(text("invalid keyword", "[nul]", "JSON parse error, invalid keyword 'nul'"));
-        c.add(text("control byte", "\u0001", "JSON parse error, stray '\u0001'"));
+        c.add(text("control byte", "\u0001\n", "JSON parse error, stray '\u0001'"));
         c.add(text("stray bracket", "]", "JSON parse error, expecting value"));
         c.add(text("scalar", "42\n", "QMP input must be a JSON object"));
         c.add(text("duplicate key", echo + "\"arguments\": {\"seq\": 1}, \"id\": 1, \"id\": 2}", "JSON parse error, duplicate key"));
@@ -44,9 +47,9 @@ final class BadInputs {
         c.add(text("unknown member", echo + "\"arguments\": {\"seq\": 1}, \"bogus\": 1}", "QMP input member 'bogus' is unexpected"));
         c.add(text("in-band command sent out-of-band", "{\"exec-oob\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 1}}",
                 "The command " + StressServer.ECHO + " does not support OOB"));
-        c.add(text("truncated, then a control byte", echo + "\"arguments\": {\"seq\": 1\u0001",
+        c.add(text("truncated, then a control byte", echo + "\"arguments\": {\"seq\": 1\u0001\n",
                 "JSON parse error, stray '\u0001'"));
-        c.add(bytes("truncated, then 0xFF", concat(ascii(echo), new byte[] {(byte) 0xFF}), "JSON parse error, stray '\uFFFD'"));
+        c.add(bytes("truncated, then 0xFF", concat(ascii(echo), new byte[] {(byte) 0xFF, '\n'}), "JSON parse error, stray '\uFFFD'"));
         c.add(text("1025 levels of nesting", "[".repeat(1025), "JSON nesting depth limit exceeded"));
         c.add(text("1024 levels of nesting (the limit)", echo + "\"arguments\": {\"seq\": 7}, \"id\": "
                 + "[".repeat(1023) + "]".repeat(1023) + "}", RETURN));

@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -89,7 +91,7 @@ final class HostileScenario implements Scenario {
             attackers.add(start("never-reader-1", () -> neverReader(ep)));
             attackers.add(start("vanisher-0", () -> vanisher(ep)));
             attackers.add(start("vanisher-1", () -> vanisher(ep)));
-            attackers.add(start("garbage", () -> garbage(ep)));
+            attackers.add(start("garbage", () -> garbage(ep, ctx.options().seed())));
             attackers.add(start("oversized", () -> oversized(ep)));
             attackers.add(start("reconnector", () -> reconnector(ep)));
             Stress.runUntil(start + 2 * phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
@@ -103,9 +105,11 @@ final class HostileScenario implements Scenario {
                 lost += f.finish(drainDeadline);
             }
             for (Thread t : attackers) {
-                t.join(5_000);
+                // An attacker may be waiting for an answer: give it that long, so a missing answer is reported as such.
+                t.join(ANSWER_TIMEOUT.toMillis() + 2_000);
                 if (t.isAlive()) {
-                    badInputFaults.add(t.getName() + " did not stop within 5 s after the phase ended");
+                    badInputFaults.add(t.getName() + " did not stop within " + (ANSWER_TIMEOUT.toSeconds() + 2)
+                            + " s after the phase ended");
                 }
             }
 
@@ -205,12 +209,15 @@ final class HostileScenario implements Scenario {
         }
     }
 
-    /** Sends each bad input on one connection and checks each answer against the prescribed one. */
-    private void garbage(Endpoint ep) {
-        List<BadInputs.Case> cases = BadInputs.cases();
+    /** Sends each bad input (in a seeded random order) on one connection and checks each answer against the prescribed one. */
+    private void garbage(Endpoint ep, long seed) {
+        List<BadInputs.Case> cases = new ArrayList<>(BadInputs.cases());
+        Random random = new Random(seed);
         try (QmpConnection c = QmpConnection.negotiated(ep, 64 * 1024)) {
             QmpConnection.MessageQueue q = c.startQueue("garbage-reader");
             while (hostileRunning) {
+                // A new order every round (from the run's seed), so each input follows every other.
+                Collections.shuffle(cases, random);
                 for (BadInputs.Case k : cases) {
                     badInputsSent.incrementAndGet();
                     c.send(k.input());
@@ -244,6 +251,7 @@ final class HostileScenario implements Scenario {
                 }
             }
             String big = "b".repeat(3 << 20);
+            String echoed = "e".repeat((int) OUTPUT_BACKLOG / 2);
             try (QmpConnection c = QmpConnection.negotiated(ep, 64 * 1024)) {
                 QmpConnection.MessageQueue q = c.startQueue("oversized-reader");
                 while (hostileRunning) {
@@ -253,12 +261,13 @@ final class HostileScenario implements Scenario {
                         return;
                     }
                     badInputsAnswered.incrementAndGet();
-                    c.send("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 2, \"payload\": \"" + big + "\"}, \"id\": 2}");
+                    // The echoed payload stays under the output backlog limit, past which the server disconnects.
+                    c.send("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 2, \"payload\": \"" + echoed + "\"}, \"id\": 2}");
                     Object m = q.next(ANSWER_TIMEOUT);
-                    if (m instanceof Map<?, ?> a && a.get("return") instanceof Map<?, ?> r && big.equals(r.get("payload"))) {
+                    if (m instanceof Map<?, ?> a && a.get("return") instanceof Map<?, ?> r && echoed.equals(r.get("payload"))) {
                         oversized.incrementAndGet();
                     } else {
-                        badInputFaults.add("oversized: a 3 MiB payload was not echoed: " + QmpConnection.describe(m));
+                        badInputFaults.add("oversized: a 512 KiB payload was not echoed: " + QmpConnection.describe(m));
                         return;
                     }
                     LockSupport.parkNanos(20_000_000L);
