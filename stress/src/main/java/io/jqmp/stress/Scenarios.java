@@ -1,0 +1,32 @@
+package io.jqmp.stress;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The scenarios by name. Adding one (e.g. {@code postcopy}) is one line here. Immutable; any thread.
+ */
+public final class Scenarios {
+    private static final Map<String, Supplier<Scenario>> ALL = new LinkedHashMap<>();
+
+    static {
+        ALL.put("flood", FloodScenario::new);
+        ALL.put("hostile", HostileScenario::new);
+        ALL.put("connections", ConnectionsScenario::new);
+    }
+
+    private Scenarios() {
+    }
+
+    /** The single scenarios, in the order {@code all} runs them. */
+    public static Map<String, Supplier<Scenario>> all() {
+        return ALL;
+    }
+
+    /** A new instance of the named scenario, or null. */
+    public static Scenario create(String name) {
+        Supplier<Scenario> s = ALL.get(name);
+        return s == null ? null : s.get();
+    }
+}
