@@ -139,7 +139,15 @@ public final class SchemaLoader {
                     throw new SchemaException(e.location(), "inclusion loop for " + s);
                 }
                 if (!seen.contains(target)) {
-                    readInto(target, seen, stack, out);
+                    try {
+                        readInto(target, seen, stack, out);
+                    } catch (SchemaException unreadable) {
+                        if (unreadable.getMessage().startsWith("can't read")) {
+                            // Say which include asked for it.
+                            throw new SchemaException(e.location(), unreadable.getMessage());
+                        }
+                        throw unreadable;
+                    }
                 }
             } else if (v.containsKey("pragma")) {
                 checkPragma(e);

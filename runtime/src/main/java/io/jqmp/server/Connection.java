@@ -130,6 +130,11 @@ final class Connection implements Session {
                     }
                 }
                 buf.clear();
+                if (end == READ_BUFFER) {
+                    // A full buffer means more input is likely waiting: let other virtual threads
+                    // (other clients' readers and writers) have the carrier before parsing on.
+                    Thread.yield();
+                }
             }
         } catch (IOException e) {
             close(closed.get() ? "closed" : "read failed: " + e.getMessage());
@@ -194,7 +199,10 @@ final class Connection implements Session {
         if (closed.get()) {
             return;
         }
-        if (backlog.addAndGet(message.length) > maxBacklog) {
+        // One message is always accepted into an empty backlog, so a reading client gets even an
+        // answer larger than the bound; unread output beyond the bound ends the connection.
+        long before = backlog.getAndAdd(message.length);
+        if (before > 0 && before + message.length > maxBacklog) {
             close("output backlog exceeded " + maxBacklog + " bytes: the client is not reading");
             return;
         }

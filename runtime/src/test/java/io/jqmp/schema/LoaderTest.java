@@ -242,6 +242,14 @@ class LoaderTest {
     }
 
     @Test
+    void missingIncludeNamesTheIncludingLine() throws IOException {
+        Path top = write("top.json", "{ 'command': 'a' }\n{ 'include': 'gone.json' }");
+        SchemaException e = assertThrows(SchemaException.class, () -> new SchemaLoader(Set.of()).load(top));
+        assertTrue(e.getMessage().startsWith(top + ":2: can't read schema file '" + dir.resolve("gone.json") + "'"),
+                e.getMessage());
+    }
+
+    @Test
     void resourcesWithIncludes() {
         Schema s = new SchemaLoader(Set.of()).loadResource("/io/jqmp/schema/main.json");
         assertEquals(List.of("use-it"), s.commands().stream().map(CommandDef::name).toList());

@@ -82,6 +82,16 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void aReadingClientGetsAnAnswerLargerThanTheBacklogBound() throws Exception {
+        try (TestServer s = new TestServer(dir, b -> b.maxOutputBacklog(64 * 1024)); WireClient c = s.client(true)) {
+            c.send("{\"execute\": \"test-blob\", \"arguments\": {\"size\": 300000}, \"id\": 1}");
+            assertEquals("{\"return\": {\"data\": \"" + "x".repeat(300000) + "\"}, \"id\": 1}", c.next());
+            c.send("{\"execute\": \"test-oob-ping\", \"id\": 2}");
+            c.expect("{\"return\": {}, \"id\": 2}");
+        }
+    }
+
+    @Test
     void manyConcurrentClientsEachWithTheirOwnSession() throws Exception {
         int n = 200;
         try (TestServer s = new TestServer(dir)) {
