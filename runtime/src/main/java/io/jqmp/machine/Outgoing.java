@@ -112,7 +112,9 @@ final class Outgoing {
                         mig.postcopyRequests.incrementAndGet();
                         requests.add((int) f.arg());
                     } else if (f.type() == MigrationChannel.ACK) {
+                        // The destination closes after its ACK: stop reading, or its EOF would pause us.
                         requests.add(ACKED);
+                        return;
                     } else {
                         throw new IOException("unexpected frame type " + f.type() + " on the return path");
                     }
