@@ -160,7 +160,7 @@ public final class Machine implements AutoCloseable {
         return migration.status();
     }
 
-    /** How long the last postcopy recovery took (postcopy-paused to postcopy-active), in nanoseconds, or -1. */
+    /** How long the last postcopy recovery handshake took (postcopy-recover to postcopy-active), in nanoseconds, or -1. */
     public long lastRecoveryNanos() {
         return migration.lastRecoveryNanos;
     }

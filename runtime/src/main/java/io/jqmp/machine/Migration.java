@@ -68,7 +68,7 @@ final class Migration {
     final AtomicLong dirtySyncCount = new AtomicLong();
     final AtomicLong postcopyRequests = new AtomicLong();
     volatile long lastRecoveryNanos = -1;
-    private volatile long pausedAtNanos;
+    private long recoverStartNanos;
 
     private record PendingFault(String action, long afterPages, long bandwidth) {
     }
@@ -120,11 +120,11 @@ final class Migration {
             return;
         }
         status = to;
-        if (to.equals("postcopy-paused")) {
-            pausedAtNanos = System.nanoTime();
-        } else if (to.equals("postcopy-active") && pausedAtNanos != 0) {
-            lastRecoveryNanos = System.nanoTime() - pausedAtNanos;
-            pausedAtNanos = 0;
+        if (to.equals("postcopy-recover")) {
+            recoverStartNanos = System.nanoTime();
+        } else if (to.equals("postcopy-active") && recoverStartNanos != 0) {
+            lastRecoveryNanos = System.nanoTime() - recoverStartNanos;
+            recoverStartNanos = 0;
         }
         if (to.equals("completed") || to.equals("failed") || to.equals("cancelled")) {
             endNanos = System.nanoTime();
