@@ -65,6 +65,7 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 200 * 4096);
+            d.awaitEvent("\"event\": \"RESUME\""); // as QEMU: MIGRATION postcopy-active, then the guest runs
             assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
                     d.execute("query-status", null));
             assertEquals("{\"return\": {\"status\": \"finish-migrate\", \"singlestep\": false, \"running\": false}}",
@@ -77,6 +78,58 @@ class MigrationTest {
             assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
             assertEquals("{\"return\": {\"status\": \"postmigrate\", \"singlestep\": false, \"running\": false}}",
                     s.execute("query-status", null));
+        }
+    }
+
+    @Test
+    void precopyBrokenByYankFailsAndCancelCancelsAndTheSourceRunsOn() throws Exception {
+        try (MachineRig src = new MachineRig(dir, "src", SOURCE);
+                MachineRig dst = new MachineRig(dir, "dst", SOURCE.withIncoming(uri("mig")));
+                MachineRig dst2 = new MachineRig(dir, "dst2", SOURCE.withIncoming(uri("mig2")));
+                QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
+            s.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
+            d.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
+            s.ok("migrate-set-parameters", "{\"max-bandwidth\": 65536}"); // 2 minutes for 8 MiB: it cannot finish
+            s.ok("migrate", "{\"uri\": \"" + uri("mig") + "\"}");
+            s.awaitMigration("active");
+            assertEquals(MachineTest.error("There's a migration process in progress"),
+                    s.execute("migrate", "{\"uri\": \"" + uri("mig") + "\"}"));
+            assertEquals("{\"return\": {}}", s.call("{\"exec-oob\": \"yank\", \"arguments\": {\"instances\": [{\"type\": \"migration\"}]}}"));
+            s.awaitMigration("failed");
+            d.awaitMigration("failed");
+            assertEquals(List.of("setup", "active", "failed"), s.migrationStatuses());
+            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
+                    s.execute("query-status", null));
+            // A new migration may start after a failure; this one is cancelled.
+            s.ok("migrate", "{\"uri\": \"" + uri("mig2") + "\"}");
+            s.awaitMigration("active");
+            s.ok("migrate_cancel", null);
+            s.awaitMigration("cancelled");
+            assertEquals(List.of("setup", "active", "failed", "setup", "active", "cancelling", "cancelled"),
+                    s.migrationStatuses());
+            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
+                    s.execute("query-status", null));
+        }
+    }
+
+    @Test
+    void theDestinationVcpuWaitsForPagesInPostcopy() throws Exception {
+        try (MachineRig src = new MachineRig(dir, "src", SOURCE);
+                MachineRig dst = new MachineRig(dir, "dst", SOURCE.withIncoming(uri("mig")));
+                QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
+            startPostcopy(s, d, 20 * 4096);
+            // Only the vCPU touches memory here: its waits make the source serve requests.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (dst.machine.pageWaits() < 5 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(dst.machine.pageWaits() >= 5, "vCPU page waits: " + dst.machine.pageWaits());
+            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
+            s.awaitMigration("completed");
+            d.awaitMigration("completed");
+            String info = s.execute("query-migrate", null);
+            long requests = Long.parseLong(info.replaceAll(".*\"postcopy-requests\": (\\d+).*", "$1"));
+            assertTrue(requests >= 5, info);
         }
     }
 
@@ -202,10 +255,9 @@ class MigrationTest {
         }
     }
 
-    /** Waits for the next MIGRATION {@code status}; returns every status so far, which must be {@code count}. */
+    /** Waits for the next MIGRATION {@code status}, which must be the {@code count}-th; returns the statuses up to it. */
     private static List<String> waitFor(QmpPeer p, String status, int count) throws InterruptedException {
-        p.awaitMigration(status);
-        List<String> seen = p.migrationStatuses();
+        List<String> seen = p.awaitMigration(status);
         assertEquals(count, seen.size(), seen.toString());
         return seen;
     }

@@ -124,16 +124,17 @@ final class QmpPeer implements AutoCloseable {
 
     /**
      * Waits for a MIGRATION event with {@code status} after the one the previous call matched
-     * (so that waiting for postcopy-active twice finds the second one).
+     * (so that waiting for postcopy-active twice finds the second one). Returns the statuses up
+     * to and including the one matched.
      */
-    void awaitMigration(String status) throws InterruptedException {
+    List<String> awaitMigration(String status) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
         while (true) {
             List<String> statuses = migrationStatuses();
             for (int i = migrationCursor; i < statuses.size(); i++) {
                 if (statuses.get(i).equals(status)) {
                     migrationCursor = i + 1;
-                    return;
+                    return statuses.subList(0, i + 1);
                 }
             }
             long left = deadline - System.nanoTime();
