@@ -27,6 +27,11 @@ class MachineTest {
             assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
                     qmp.execute("query-status", null));
             assertEquals("{\"return\": {\"name\": \"vm1\"}}", qmp.execute("query-name", null));
+            String schema = qmp.execute("query-qmp-schema", null);
+            for (String oob : List.of("migrate-pause", "migrate-recover", "yank", "query-yank", "x-migration-fault")) {
+                assertTrue(schema.matches(".*\\{\"name\": \"" + oob + "\", [^}]*\"allow-oob\": true.*"), oob);
+            }
+            assertTrue(schema.contains("{\"name\": \"MIGRATION\", \"meta-type\": \"event\""), schema.substring(0, 200));
             qmp.ok("stop", null);
             assertEquals(List.of("STOP"), qmp.eventNames());
             assertEquals("{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}}",
