@@ -1,6 +1,8 @@
 package io.jqmp.cli;
 
 import io.jqmp.dispatch.IdleStrategy;
+import io.jqmp.machine.Machine;
+import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;
 import io.jqmp.server.Dialect;
 import io.jqmp.server.Endpoint;
@@ -15,7 +17,10 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** {@code jqmp serve}: runs a QMP server until SIGINT or SIGTERM. */
+/**
+ * {@code jqmp serve}: runs a QMP server, by default with the simulated machine of
+ * {@code io.jqmp.machine}, until SIGINT, SIGTERM or {@code quit}.
+ */
 final class ServeCommand {
     private ServeCommand() {
     }
@@ -23,8 +28,9 @@ final class ServeCommand {
     static final String USAGE = """
             usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
 
-            Runs a QMP server. Without --qmp it listens on unix:./jqmp.sock and tcp:127.0.0.1:4444;
-            with --qmp, on exactly the endpoints given.
+            Runs a QMP server with a simulated virtual machine (run states, guest memory, live
+            migration; see docs/machine.md). Without --qmp it listens on unix:./jqmp.sock and
+            tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
 
               --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
               --schema FILE           add a QAPI schema file; its commands answer an error saying
@@ -37,13 +43,20 @@ final class ServeCommand {
               --pretty                pretty-print output, as QEMU's pretty=on
               --unmask-schema         query-qmp-schema shows real type names
               --no-x-oob-test         remove the x-oob-test command
+              --name NAME             the guest's name (query-name)
+              --memory SIZE           guest memory, K/M/G suffixes, 4 KiB pages (default 256M)
+              --incoming URI          start as a migration destination listening on tcp:HOST:PORT
+                                      or unix:PATH, or 'defer' to wait for migrate-incoming
+              --dirty-rate PAGES/S    pages the vCPU writes per second while running (default 1000)
+              --no-machine            serve only the built-in commands, no machine
 
-            Stops cleanly on SIGINT/SIGTERM and removes its socket files.
+            Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
+            socket files.
             """;
 
     private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
-            "--max-clients", "--max-pending", "--monitor-idle");
-    private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test");
+            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
+    private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
         CountDownLatch stop = new CountDownLatch(1);
@@ -71,6 +84,7 @@ final class ServeCommand {
             throw new Args.UsageException("unexpected argument '" + args.positional.get(0) + "'");
         }
         QmpServer.Builder b = QmpServer.builder();
+        Machine machine = null;
         List<String> endpoints = args.all("--qmp");
         if (endpoints.isEmpty()) {
             endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
@@ -95,6 +109,16 @@ final class ServeCommand {
             b.pretty(args.flag("--pretty"));
             b.unmaskSchema(args.flag("--unmask-schema"));
             b.xOobTest(!args.flag("--no-x-oob-test"));
+            if (args.flag("--no-machine")) {
+                for (String o : List.of("--name", "--memory", "--incoming", "--dirty-rate")) {
+                    if (args.get(o, null) != null) {
+                        throw new IllegalArgumentException(o + " needs the machine; drop --no-machine");
+                    }
+                }
+            } else {
+                machine = new Machine(machineConfig(args));
+                machine.install(b);
+            }
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -105,13 +129,32 @@ final class ServeCommand {
             err.println("jqmp serve: " + e.getMessage());
             return 2;
         }
+        if (machine != null) {
+            machine.onQuit(stop::countDown);
+            try {
+                machine.start(server);
+            } catch (IOException e) {
+                machine.close();
+                err.println("jqmp serve: cannot listen for the incoming migration: " + e.getMessage());
+                return 2;
+            }
+        }
         try {
             server.start();
         } catch (IOException e) {
+            if (machine != null) {
+                machine.close();
+            }
             err.println("jqmp serve: cannot listen: " + e.getMessage());
             return 2;
         }
         out.println("jqmp: QMP server ready (dialect " + server.config().dialect().label() + ")");
+        if (machine != null) {
+            MachineConfig mc = machine.config();
+            out.println("  machine" + (mc.name() == null ? "" : " '" + mc.name() + "'") + ": " + (mc.memory() >> 10)
+                    + " KiB of memory, " + mc.dirtyRate() + " dirty pages/s, "
+                    + (mc.incoming() == null ? "running" : "incoming migration on " + mc.incoming()));
+        }
         for (Endpoint e : server.endpoints()) {
             out.println("  listening on " + e);
         }
@@ -131,10 +174,34 @@ final class ServeCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (machine != null) {
+                machine.close(); // first: fails page waits, so a main loop blocked on a page lets the server stop
+            }
             server.close();
             out.println("jqmp: stopped");
         }
         return 0;
+    }
+
+    private static MachineConfig machineConfig(Args args) {
+        MachineConfig c = MachineConfig.defaults().withName(args.get("--name", null));
+        String memory = args.get("--memory", null);
+        if (memory != null) {
+            long bytes = MachineConfig.parseSize(memory);
+            if (bytes % 4096 != 0) {
+                throw new IllegalArgumentException("--memory must be a multiple of 4K (4 KiB pages), got " + memory);
+            }
+            c = c.withMemory(bytes);
+        }
+        String rate = args.get("--dirty-rate", null);
+        if (rate != null) {
+            try {
+                c = c.withDirtyRate(Long.parseLong(rate));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--dirty-rate needs a whole number of pages per second, got '" + rate + "'");
+            }
+        }
+        return c.withIncoming(args.get("--incoming", null));
     }
 
     private static QmpServerConfig.Version parseVersion(String text) {
