@@ -266,6 +266,11 @@ final class Connection implements Session {
 
     // ---------------------------------------------------------------- closing
 
+    /** Whether everything queued for the client has been written to the socket. Any thread. */
+    boolean flushed() {
+        return backlog.get() == 0;
+    }
+
     /**
      * Closes the connection once; later calls do nothing. Any thread; never blocks. Queued in-band
      * requests of this connection are skipped by the main loop; a running handler finishes and its

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -49,6 +50,8 @@ import java.util.logging.Logger;
  */
 public final class QmpServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(QmpServer.class.getName());
+    /** How long close() lets queued output drain before disconnecting clients. */
+    private static final Duration FLUSH_ON_CLOSE = Duration.ofMillis(500);
 
     private final QmpServerConfig config;
     private final Schema schema;
@@ -238,8 +241,9 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening (removing socket files), disconnects every client and stops the threads.
-     * Idempotent; returns within a few seconds whatever handlers are doing.
+     * Stops listening (removing socket files), lets queued output drain for up to half a second,
+     * disconnects every client and stops the threads. Idempotent; returns within a few seconds
+     * whatever handlers are doing.
      */
     @Override
     public void close() {
@@ -248,6 +252,13 @@ public final class QmpServer implements AutoCloseable {
         }
         listeners.forEach(Listener::close);
         List<Connection> open = new ArrayList<>(connections);
+        // Answers and events already queued (e.g. quit's SHUTDOWN) reach clients that read.
+        long flushDeadline = System.nanoTime() + FLUSH_ON_CLOSE.toNanos();
+        for (Connection c : open) {
+            while (!c.flushed() && !c.isClosed() && System.nanoTime() < flushDeadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
         open.forEach(c -> c.close("server stopping"));
         builtins.close();
         events.close();

@@ -85,7 +85,9 @@ class ConnectionLifecycleTest {
     void aReadingClientGetsAnAnswerLargerThanTheBacklogBound() throws Exception {
         try (TestServer s = new TestServer(dir, b -> b.maxOutputBacklog(64 * 1024)); WireClient c = s.client(true)) {
             c.send("{\"execute\": \"test-blob\", \"arguments\": {\"size\": 300000}, \"id\": 1}");
-            assertEquals("{\"return\": {\"data\": \"" + "x".repeat(300000) + "\"}, \"id\": 1}", c.next());
+            String answer = c.next();
+            assertTrue(answer.equals("{\"return\": {\"data\": \"" + "x".repeat(300000) + "\"}, \"id\": 1}"),
+                    "answer of " + answer.length() + " bytes");
             c.send("{\"execute\": \"test-oob-ping\", \"id\": 2}");
             c.expect("{\"return\": {}, \"id\": 2}");
         }
@@ -128,6 +130,35 @@ class ConnectionLifecycleTest {
             first.send("{\"execute\": \"test-oob-ping\"}");
             first.expect("{\"return\": {}}");
         }
+    }
+
+    @Test
+    void closeDeliversWhatIsAlreadyQueued() throws Exception {
+        TestServer s = new TestServer(dir);
+        SocketChannel ch = SocketChannel.open(s.endpoint.address());
+        ch.write(ByteBuffer.wrap(("{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}"
+                + "{\"execute\": \"test-blob\", \"arguments\": {\"size\": 2000000}, \"id\": 1}")
+                .getBytes(StandardCharsets.UTF_8)));
+        // Not reading: the 2 MB answer cannot all leave the server before close() starts.
+        await("the answer was built", () -> s.blobs.get() == 1);
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        s.server.runInMainLoop(ran::countDown); // runs after test-blob's answer was queued
+        ran.await();
+        Thread closer = Thread.ofPlatform().start(s::close);
+        await("close() started", () -> !java.nio.file.Files.exists(dir.resolve("qmp.sock")));
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(65536);
+        while (ch.read(buf) >= 0) {
+            all.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        closer.join();
+        ch.close();
+        String[] lines = all.toString(StandardCharsets.US_ASCII).split("\r\n");
+        assertEquals(3, lines.length);
+        assertEquals("{\"return\": {}}", lines[1]);
+        String expected = "{\"return\": {\"data\": \"" + "x".repeat(2000000) + "\"}, \"id\": 1}";
+        assertTrue(expected.equals(lines[2]), "the 2 MB answer was cut short: " + lines[2].length() + " bytes arrived");
     }
 
     @Test

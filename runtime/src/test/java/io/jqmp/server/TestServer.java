@@ -14,6 +14,8 @@ final class TestServer implements AutoCloseable {
     final Endpoint endpoint;
     /** How many times test-count ran. */
     final AtomicLong counted = new AtomicLong();
+    /** How many test-blob answers were built. */
+    final AtomicLong blobs = new AtomicLong();
 
     TestServer(Path dir, Consumer<QmpServer.Builder> customize) throws IOException {
         QmpServer.Builder b = QmpServer.builder()
@@ -21,7 +23,10 @@ final class TestServer implements AutoCloseable {
                 .schemaResource("io/jqmp/server/test.json")
                 .handler("test-oob-ping", ctx -> null)
                 .handler("test-count", ctx -> Map.of("count", counted.incrementAndGet()))
-                .handler("test-blob", ctx -> Map.of("data", "x".repeat(((Long) ctx.arguments().get("size")).intValue())))
+                .handler("test-blob", ctx -> {
+                    blobs.incrementAndGet();
+                    return Map.of("data", "x".repeat(((Long) ctx.arguments().get("size")).intValue()));
+                })
                 .handler("test-emit", ctx -> {
                     String event = (String) ctx.arguments().get("event");
                     Map<String, Object> data = null;
