@@ -60,6 +60,12 @@ class CliTest {
         err.reset();
         assertEquals(2, Main.run(List.of("serve", "--monitor-idle", "nap"), System.out, new PrintStream(err)));
         assertTrue(err.toString().contains("unknown idle strategy 'nap'"), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--no-machine", "--memory", "1M"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("--memory needs the machine; drop --no-machine"), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--memory", "12X"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp serve: "), err.toString());
     }
 
     @Test
@@ -71,7 +77,8 @@ class CliTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         AtomicInteger status = new AtomicInteger(-1);
         Thread serve = Thread.ofPlatform().start(() -> status.set(ServeCommand.run(
-                List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--dialect", "2.12"),
+                List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--dialect", "2.12", "--memory", "4M",
+                        "--name", "guest1"),
                 new PrintStream(out, true), System.err, stop)));
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!out.toString().contains("stop with Ctrl-C") && serve.isAlive() && System.nanoTime() < deadline) {
@@ -85,6 +92,8 @@ class CliTest {
             assertEquals("{\"return\": {}}", in.readLine());
             assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Command extra-command is declared in a schema "
                     + "but has no implementation in this server\"}}", in.readLine());
+            ch.write(StandardCharsets.UTF_8.encode("{\"execute\": \"query-name\"}"));
+            assertEquals("{\"return\": {\"name\": \"guest1\"}}", in.readLine());
         }
         stop.countDown();
         serve.join(10_000);
