@@ -80,6 +80,7 @@ public final class QmpClient implements AutoCloseable {
     private final long maxReplySize;
 
     private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong written = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final List<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
 
@@ -355,6 +356,7 @@ public final class QmpClient implements AutoCloseable {
                 while (buf.hasRemaining()) {
                     channel.write(buf);
                 }
+                written.incrementAndGet();
             } catch (IOException e) {
                 fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
                 return;
@@ -533,6 +535,11 @@ public final class QmpClient implements AutoCloseable {
     /** Commands sent or queued whose answer has not arrived (timed-out ones included). */
     public int outstanding() {
         return pending.size();
+    }
+
+    /** Requests written to the socket so far, {@code qmp_capabilities} included. */
+    public long requestsWritten() {
+        return written.get();
     }
 
     /** Whether the connection is still usable. */
