@@ -64,6 +64,12 @@ final class Qemu implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Kills QEMU at once (SIGKILL), as a crash would, and waits for it to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** Stops QEMU: SIGTERM, then SIGKILL after 5 s. */
     @Override
     public void close() {
