@@ -70,7 +70,8 @@ final class EventsCommand {
         try (QmpClient qmp = b.connect()) {
             // On stderr, so that stdout stays pure JSON lines.
             err.println("jqmp events: connected to " + endpoint + ", waiting for "
-                    + (names.isEmpty() ? "events" : String.join(", ", names)) + " (Ctrl-C to stop)");
+                    + (names.isEmpty() ? "events" : String.join(", ", args.all("--filter").stream().distinct().toList()))
+                    + " (Ctrl-C to stop)");
             err.flush();
             qmp.closedFuture().thenRun(done::countDown);
             Thread.ofVirtual().start(() -> {

@@ -388,7 +388,7 @@ public final class QmpClient implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            fail(new QmpConnectionException("reading from " + endpoint + " failed: " + e.getMessage(), e));
+            fail(new QmpConnectionException("the connection to " + endpoint + " was lost: " + e.getMessage(), e));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "QMP client reader failed", e);
             fail(new QmpConnectionException("internal error in the QMP client reader: " + e, e));

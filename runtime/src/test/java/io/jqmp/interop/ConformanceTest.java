@@ -182,7 +182,8 @@ class ConformanceTest {
                 "{\"id\": \"err-2\", \"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input lacks member 'execute'\"}}\r");
         List<String> q = fromQemu.stream().map(ConformanceTest::mask).toList();
         List<String> j = fromJqmp.stream().map(ConformanceTest::mask).toList();
-        results.add("oob-overtaking (2 rounds)\toob\t" + (q.equals(j) ? "same" : "DIFFERENT") + "\t" + q);
+        results.add("oob-overtaking (2 rounds)\toob\t" + (q.equals(j) ? "same" : "DIFFERENT") + "\t"
+                + q.toString().replace("\r", ""));
         assertEquals(expected, q, "QEMU");
         assertEquals(q, j, "jqmp answers in QEMU's order");
     }

@@ -63,6 +63,12 @@ class QemuClientInteropTest {
         new FileOutputStream(fifo.toFile()).close();
     }
 
+    /** End of stream, or a reset when the exiting QEMU left input unread: the two ways a connection ends. */
+    boolean lostOrClosed(String message) {
+        return message.equals("the server at " + qemu.endpoint() + " closed the connection")
+                || message.equals("the connection to " + qemu.endpoint() + " was lost: Connection reset");
+    }
+
     @Test
     void negotiatesExecutesAndRunsOutOfBand() throws Exception {
         try (QmpClient qmp = QmpClient.connect(qemu.endpoint())) {
@@ -142,7 +148,7 @@ class QemuClientInteropTest {
             for (CompletableFuture<Object> f : List.of(blocker, queued)) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
                 assertInstanceOf(QmpConnectionException.class, e.getCause());
-                assertEquals("the server at " + qemu.endpoint() + " closed the connection", e.getCause().getMessage());
+                assertTrue(lostOrClosed(e.getCause().getMessage()), e.getCause().getMessage());
             }
             assertFalse(qmp.isOpen());
         }
@@ -155,7 +161,7 @@ class QemuClientInteropTest {
             assertEquals(Map.of(), qmp.call("quit", null));
             assertEquals("SHUTDOWN", events.poll(10, TimeUnit.SECONDS).name());
             qmp.closedFuture().get(10, TimeUnit.SECONDS);
-            assertEquals("the server at " + qemu.endpoint() + " closed the connection", qmp.closeCause().getMessage());
+            assertTrue(lostOrClosed(qmp.closeCause().getMessage()), qmp.closeCause().getMessage());
         }
     }
 }
