@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqmp.server.Endpoint;
+import io.jqmp.server.PinningRecorder;
 import io.jqmp.server.QmpServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,9 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client against an in-process jqmp server. */
+@ExtendWith(PinningRecorder.class)
 class QmpClientTest {
     static final String SCHEMA = """
             { 'struct': 'ClientCount', 'data': { 'count': 'int' } }
