@@ -14,6 +14,9 @@ public final class Main {
 
             commands:
               serve    run a QMP server (default: unix:./jqmp.sock and tcp:127.0.0.1:4444)
+              call     run one command on a QMP server and print its answer
+              shell    an interactive QMP shell with history and completion
+              events   print a QMP server's events as JSON lines
               test     build and run the test suite (the launcher runs it with Maven)
               help     show this text, or 'jqmp help COMMAND' for one command
 
@@ -35,6 +38,9 @@ public final class Main {
         try {
             return switch (command) {
                 case "serve" -> rest.contains("--help") ? help("serve", out) : ServeCommand.run(rest, out, err);
+                case "call" -> rest.contains("--help") ? help("call", out) : CallCommand.run(rest, out, err);
+                case "shell" -> rest.contains("--help") ? help("shell", out) : ShellCommand.run(rest, out, err);
+                case "events" -> rest.contains("--help") ? help("events", out) : EventsCommand.run(rest, out, err);
                 case "help" -> rest.isEmpty() ? help(null, out) : help(rest.get(0), out);
                 default -> {
                     err.println("jqmp: unknown command '" + command + "'");
@@ -52,6 +58,12 @@ public final class Main {
     private static int help(String command, PrintStream out) {
         if ("serve".equals(command)) {
             out.print(ServeCommand.USAGE);
+        } else if ("call".equals(command)) {
+            out.print(CallCommand.USAGE);
+        } else if ("shell".equals(command)) {
+            out.print(ShellCommand.USAGE);
+        } else if ("events".equals(command)) {
+            out.print(EventsCommand.USAGE);
         } else {
             out.print(USAGE);
         }

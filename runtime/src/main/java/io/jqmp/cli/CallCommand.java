@@ -1,0 +1,66 @@
+package io.jqmp.cli;
+
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpErrorException;
+import io.jqmp.protocol.JsonWriter;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code jqmp call ENDPOINT COMMAND [ARGUMENTS]}: runs one command and prints its answer. Runs on
+ * the calling thread and blocks at most twice the timeout (connecting, then the command).
+ */
+final class CallCommand {
+    private CallCommand() {
+    }
+
+    static final String USAGE = """
+            usage: jqmp call ENDPOINT COMMAND ['{"json": "arguments"}'] [--oob] [--timeout SECONDS] [--pretty]
+
+            Connects to a QMP server (unix:PATH or tcp:HOST:PORT), negotiates, runs COMMAND and prints
+            its return value as JSON on stdout.
+
+              --oob              send the command out-of-band (exec-oob); fails if oob is not offered
+              --timeout SECONDS  for connecting and for the answer (default 30)
+              --pretty           indent the output
+
+            Exit status: 0 success; 1 the server answered an error (printed as CLASS: desc on
+            stderr); 2 bad usage or a connection problem (the message says what to check).
+            """;
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        Args args = Args.parse(argv, Set.of("--timeout"), Set.of("--oob", "--pretty"));
+        if (args.positional.size() < 2 || args.positional.size() > 3) {
+            throw new Args.UsageException("expected ENDPOINT COMMAND ['{\"json\": \"arguments\"}']");
+        }
+        String endpoint = args.positional.get(0);
+        String command = args.positional.get(1);
+        Map<String, Object> arguments = args.positional.size() == 3
+                ? ClientCommands.parseArguments(args.positional.get(2)) : null;
+        Duration timeout = ClientCommands.timeout(args, 30);
+        boolean oob = args.flag("--oob");
+        QmpClient.Builder b = ClientCommands.builder(endpoint).connectTimeout(timeout).commandTimeout(timeout);
+        if (oob) {
+            b.oob(true);
+        }
+        try (QmpClient qmp = b.connect()) {
+            Object result = oob ? qmp.callOob(command, arguments) : qmp.call(command, arguments);
+            out.println(JsonWriter.toJson(result, args.flag("--pretty")));
+            out.flush();
+            return 0;
+        } catch (QmpErrorException e) {
+            err.println(e.errorClass() + ": " + e.desc());
+            return ClientCommands.QMP_ERROR;
+        } catch (QmpConnectionException e) {
+            return ClientCommands.connectionProblem("call", endpoint, e, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("jqmp call: interrupted");
+            return ClientCommands.CONNECTION;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.jqmp.cli;
+
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpTimeoutException;
+import io.jqmp.protocol.JsonResult;
+import io.jqmp.protocol.JsonStreamer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** What the client subcommands (call, shell, events) share. Stateless; thread-safe. */
+final class ClientCommands {
+    private ClientCommands() {
+    }
+
+    /** Exit status for a QMP error answer. */
+    static final int QMP_ERROR = 1;
+    /** Exit status for a usage or connection problem. */
+    static final int CONNECTION = 2;
+
+    /** Parses {@code --timeout SECONDS} (a positive number, fractions allowed). */
+    static Duration timeout(Args args, double dfltSeconds) {
+        String v = args.get("--timeout", null);
+        double seconds = dfltSeconds;
+        if (v != null) {
+            try {
+                seconds = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--timeout needs a number of seconds, got '" + v + "'");
+            }
+            if (!(seconds > 0) || seconds > 86_400) {
+                throw new Args.UsageException("--timeout must be between 0 and 86400 seconds, got '" + v + "'");
+            }
+        }
+        return Duration.ofNanos((long) (seconds * 1e9));
+    }
+
+    /** Parses {@code endpoint}, turning a bad one into a usage error. */
+    static QmpClient.Builder builder(String endpoint) {
+        try {
+            return QmpClient.builder(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+    }
+
+    /** A connection problem on stderr, with what to check; returns {@link #CONNECTION}. */
+    static int connectionProblem(String command, String endpoint, QmpConnectionException e, java.io.PrintStream err) {
+        err.println("jqmp " + command + ": " + e.getMessage());
+        if (e instanceof QmpTimeoutException) {
+            err.println("check that the server at " + endpoint + " is responsive (a busy main loop delays in-band"
+                    + " commands) or raise --timeout");
+        } else {
+            err.println("check that QEMU (-qmp " + endpoint + ",server=on,wait=off) or 'jqmp serve --qmp " + endpoint
+                    + "' is running, that the path or port is right, and that no other client holds the socket");
+        }
+        return CONNECTION;
+    }
+
+    /**
+     * Parses one JSON value from {@code text} with the project's parser (QEMU's JSON dialect,
+     * single-quoted strings included).
+     *
+     * @return the value, or {@code null} wrapped as {@code Parsed(null)}; {@code null} if the text
+     *     is not exactly one JSON value
+     */
+    static Parsed parseJson(String text) {
+        JsonStreamer s = new JsonStreamer();
+        // A trailing space completes a bare number or keyword, which needs a byte after it.
+        List<JsonResult> results = s.feedAll((text + " ").getBytes(StandardCharsets.UTF_8));
+        if (results.size() != 1 || !(results.get(0) instanceof JsonResult.Value v)) {
+            return null;
+        }
+        return new Parsed(v.value());
+    }
+
+    /** A successfully parsed JSON value (which may be JSON null). */
+    record Parsed(Object value) {
+    }
+
+    /** Parses a JSON object given on the command line, or throws a usage error saying why. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parseArguments(String text) {
+        Parsed p = parseJson(text);
+        if (p == null || !(p.value() instanceof Map)) {
+            throw new Args.UsageException("the arguments must be one JSON object, e.g. '{\"lock\": false}', got '"
+                    + text + "'");
+        }
+        return (Map<String, Object>) p.value();
+    }
+}

@@ -1,0 +1,187 @@
+package io.jqmp.cli;
+
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpErrorException;
+import io.jqmp.protocol.JsonWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jline.reader.Candidate;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * {@code jqmp shell ENDPOINT}: an interactive QMP shell in the manner of QEMU's qmp-shell, with
+ * line editing, history and TAB completion (JLine). Runs on the calling thread; events are printed
+ * above the prompt by the event subscription's thread as they arrive.
+ */
+final class ShellCommand {
+    private ShellCommand() {
+    }
+
+    static final String USAGE = """
+            usage: jqmp shell ENDPOINT [--timeout SECONDS] [--no-oob] [--history FILE]
+
+            An interactive QMP shell. Type a command and its arguments as key=value pairs:
+
+              (QEMU) query-version
+              (QEMU) blockdev-add driver=null-co node-name=n0 read-zeroes=true
+              (QEMU) set-target celsius=21.5 reason="a long text"
+              (QEMU) !query-yank              the ! prefix (or -o as first word) sends it out-of-band
+              (QEMU) {"execute": "query-status"}   a whole JSON request
+
+            Values are JSON when they parse as one JSON value, else strings; a.b=1 makes nested objects.
+            TAB completes command names and argument names. Events are printed as they arrive.
+            Ctrl-D quits; history is kept in ~/.jqmp_history unless --history says otherwise.
+
+              --timeout SECONDS  for connecting and for each command (default 30)
+              --no-oob           do not enable the oob capability
+            """;
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        Args args = Args.parse(argv, Set.of("--timeout", "--history"), Set.of("--no-oob"));
+        if (args.positional.size() != 1) {
+            throw new Args.UsageException("expected ENDPOINT");
+        }
+        try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+            return run(args, terminal, err);
+        } catch (IOException e) {
+            err.println("jqmp shell: cannot open the terminal: " + e.getMessage());
+            return ClientCommands.CONNECTION;
+        }
+    }
+
+    /** Runs the shell on {@code terminal} until end of input; returns the exit status. */
+    static int run(Args args, Terminal terminal, PrintStream err) {
+        String endpoint = args.positional.get(0);
+        Duration timeout = ClientCommands.timeout(args, 30);
+        QmpClient.Builder b = ClientCommands.builder(endpoint).connectTimeout(timeout).commandTimeout(timeout);
+        if (args.flag("--no-oob")) {
+            b.oob(false);
+        }
+        String historyFile = args.get("--history", Path.of(System.getProperty("user.home"), ".jqmp_history").toString());
+        LineReader[] readerRef = new LineReader[1];
+        // Events may come before the reader exists; they go straight to the terminal then.
+        b.onEvent(e -> true, e -> {
+            String line = JsonWriter.toJson(e.message());
+            LineReader r = readerRef[0];
+            if (r != null) {
+                r.printAbove(line);
+            } else {
+                terminal.writer().println(line);
+                terminal.writer().flush();
+            }
+        });
+        try (QmpClient qmp = b.connect()) {
+            ShellCompletion completion = completion(qmp);
+            LineReader reader = LineReaderBuilder.builder()
+                    .terminal(terminal)
+                    .appName("jqmp")
+                    .completer((r, line, candidates) -> {
+                        for (String c : completion.candidates(line.words(), line.wordIndex())) {
+                            // "name=" stays open for the value; a command name gets a space.
+                            candidates.add(new Candidate(c, c, null, null, null, null, !c.endsWith("=")));
+                        }
+                    })
+                    .variable(LineReader.HISTORY_FILE, Path.of(historyFile))
+                    .build();
+            readerRef[0] = reader;
+            terminal.writer().println("Connected to " + endpoint + " (" + version(qmp) + (qmp.oobEnabled()
+                    ? ", oob enabled" : "") + "). " + completion.commands().size()
+                    + " commands; TAB completes, Ctrl-D quits.");
+            terminal.writer().flush();
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine("(QEMU) ");
+                } catch (UserInterruptException e) {
+                    continue;
+                } catch (EndOfFileException e) {
+                    break;
+                }
+                if (!qmp.isOpen()) {
+                    terminal.writer().println("connection lost: " + qmp.closeCause().getMessage());
+                    terminal.writer().flush();
+                    return ClientCommands.CONNECTION;
+                }
+                terminal.writer().println(execute(qmp, line));
+                terminal.writer().flush();
+            }
+            return 0;
+        } catch (QmpConnectionException e) {
+            return ClientCommands.connectionProblem("shell", endpoint, e, err);
+        }
+    }
+
+    /** Runs one input line and returns what to print. */
+    static String execute(QmpClient qmp, String line) {
+        ShellSyntax.Command c;
+        try {
+            c = ShellSyntax.parse(line);
+        } catch (IllegalArgumentException e) {
+            return "error: " + e.getMessage();
+        }
+        if (c == null) {
+            return "";
+        }
+        try {
+            Object result = c.oob() ? qmp.callOob(c.name(), c.arguments()) : qmp.call(c.name(), c.arguments());
+            // QEMU's pretty form of {} is "{\n}"; a shell reads better with "{}".
+            return result instanceof Map<?, ?> m && m.isEmpty() ? "{}" : JsonWriter.toJson(result, true);
+        } catch (QmpErrorException e) {
+            return e.errorClass() + ": " + e.desc();
+        } catch (QmpConnectionException e) {
+            return "error: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static String version(QmpClient qmp) {
+        if (qmp.greeting().get("QMP") instanceof Map<?, ?> g && g.get("version") instanceof Map<?, ?> v
+                && v.get("qemu") instanceof Map<?, ?> q) {
+            return "QEMU " + q.get("major") + "." + q.get("minor") + "." + q.get("micro");
+        }
+        return "QMP";
+    }
+
+    /** Command names and schema from the server; a server without introspection gives names only. */
+    private static ShellCompletion completion(QmpClient qmp) {
+        List<String> names = new ArrayList<>();
+        try {
+            if (qmp.call("query-commands", null) instanceof List<?> list) {
+                for (Object o : list) {
+                    if (o instanceof Map<?, ?> m && m.get("name") instanceof String n) {
+                        names.add(n);
+                    }
+                }
+            }
+        } catch (QmpErrorException | QmpConnectionException e) {
+            // completion is a convenience: go on without it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<?> schema = null;
+        try {
+            if (qmp.call("query-qmp-schema", null) instanceof List<?> list) {
+                schema = list;
+            }
+        } catch (QmpErrorException | QmpConnectionException e) {
+            // names only
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new ShellCompletion(names, schema);
+    }
+}

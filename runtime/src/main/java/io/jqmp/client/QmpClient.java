@@ -1,0 +1,759 @@
+package io.jqmp.client;
+
+import io.jqmp.protocol.JsonResult;
+import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.protocol.JsonWriter;
+import io.jqmp.server.Endpoint;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A QMP client: connects to {@code unix:PATH} or {@code tcp:HOST:PORT}, reads the greeting,
+ * negotiates capabilities ({@code oob} when offered, unless told otherwise) and then runs commands
+ * with many in flight, matching answers to requests by id.
+ *
+ * <pre>{@code
+ * try (QmpClient qmp = QmpClient.connect("unix:/tmp/qmp.sock")) {
+ *     Object version = qmp.call("query-version", null);
+ *     CompletableFuture<Object> yank = qmp.executeOob("query-yank", null);
+ * }
+ * }</pre>
+ *
+ * <p>Answers are the {@code return} value in the value model of {@code io.jqmp.protocol}:
+ * {@code Map} (for {@code {}} too), {@code List}, {@code String}, {@code Long} (or
+ * {@code BigInteger} above int64), {@code Double}, {@code Boolean}, {@code null}. An error answer
+ * fails the future with {@link QmpErrorException}; a lost connection, {@link #close()} or a
+ * protocol violation fails every outstanding command with {@link QmpConnectionException}; no
+ * answer within the command's timeout fails it with {@link QmpTimeoutException}.
+ *
+ * <p>Flow control: the client keeps at most {@code maxInbandInFlight} (8) in-band commands
+ * outstanding at the server and queues the rest locally, so the server never stops reading this
+ * connection and out-of-band commands always get through at once (QEMU's queue holds 8).
+ *
+ * <p>Parsing uses the project's {@link JsonStreamer} rather than Jackson: it is incremental (a
+ * reply may arrive in any number of pieces, several replies in one read), it frames the byte
+ * stream exactly as QEMU's own parser does, accepts any member order and unknown members, and
+ * its token-size limit gives the reply size limit directly. Writing uses {@link JsonWriter}.
+ *
+ * <p>Threading: all public methods are thread-safe and never block on the socket, except the
+ * blocking {@code call} methods, which wait at most the command's timeout. One reader virtual
+ * thread ({@code qmp-client-reader}) parses input and completes futures; one writer virtual
+ * thread ({@code qmp-client-writer}) writes requests, out-of-band ones first. Futures are
+ * completed on the reader thread (or a timer thread on timeout): do not block in their
+ * dependent actions; use the {@code Async} variants of {@code CompletableFuture} for slow work.
+ * Event listeners run on their own threads (see {@link EventSubscription}).
+ */
+public final class QmpClient implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(QmpClient.class.getName());
+
+    /** Default limit on one message from the server (64 MiB, as QEMU's own input limit). */
+    public static final long DEFAULT_MAX_REPLY_SIZE = 64L << 20;
+    /** Default number of in-band commands outstanding at the server (QEMU's queue length). */
+    public static final int DEFAULT_MAX_INBAND_IN_FLIGHT = 8;
+
+    private final Endpoint endpoint;
+    private final SocketChannel channel;
+    private final Duration commandTimeout;
+    private final int maxInbandInFlight;
+    private final int eventBufferCapacity;
+    private final long maxReplySize;
+
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong written = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final List<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
+
+    // Writer state, guarded by stateLock.
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private final Condition writable = stateLock.newCondition();
+    private final ArrayDeque<Pending> inbandQueue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> oobQueue = new ArrayDeque<>();
+    private int inbandOutstanding;
+
+    private final AtomicReference<QmpConnectionException> closeCause = new AtomicReference<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final CompletableFuture<Map<String, Object>> greetingFuture = new CompletableFuture<>();
+    private Thread reader;
+    private Thread writer;
+    private volatile Map<String, Object> greeting;
+    private volatile boolean oobEnabled;
+
+    /** One request from submission until its answer (or its failure). */
+    private static final class Pending {
+        final long id;
+        final String command;
+        final boolean oob;
+        final byte[] bytes;
+        final CompletableFuture<Object> future = new CompletableFuture<>();
+        boolean sent; // guarded by stateLock
+
+        Pending(long id, String command, boolean oob, byte[] bytes) {
+            this.id = id;
+            this.command = command;
+            this.oob = oob;
+            this.bytes = bytes;
+        }
+    }
+
+    private QmpClient(Builder b, SocketChannel channel) {
+        this.endpoint = b.endpoint;
+        this.channel = channel;
+        this.commandTimeout = b.commandTimeout;
+        this.maxInbandInFlight = b.maxInbandInFlight;
+        this.eventBufferCapacity = b.eventBufferCapacity;
+        this.maxReplySize = b.maxReplySize;
+        for (Builder.Listener l : b.listeners) {
+            subscribe(l.filter(), l.listener());
+        }
+    }
+
+    /** Connects with the default settings (see {@link Builder}); blocks at most 10 s. */
+    public static QmpClient connect(String endpoint) throws QmpConnectionException {
+        return builder(endpoint).connect();
+    }
+
+    /**
+     * A builder for a client of {@code endpoint} ({@code unix:PATH} or {@code tcp:HOST:PORT}).
+     *
+     * @throws IllegalArgumentException if the endpoint cannot be parsed
+     */
+    public static Builder builder(String endpoint) {
+        return new Builder(Endpoint.parse(endpoint));
+    }
+
+    /** A builder for a client of {@code endpoint}. */
+    public static Builder builder(Endpoint endpoint) {
+        return new Builder(Objects.requireNonNull(endpoint, "endpoint"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Connecting
+
+    private void open(Builder b) throws QmpConnectionException {
+        reader = Thread.ofVirtual().name("qmp-client-reader").start(this::readLoop);
+        writer = Thread.ofVirtual().name("qmp-client-writer").start(this::writeLoop);
+        long deadline = System.nanoTime() + b.connectTimeout.toNanos();
+        Map<String, Object> g = await(greetingFuture, deadline, "QMP greeting");
+        List<String> offered = capabilitiesOf(g);
+        boolean enable = b.oob == null ? offered.contains("oob") : b.oob;
+        if (enable && !offered.contains("oob")) {
+            throw fail(new QmpConnectionException(endpoint + " does not offer the oob capability (offered: "
+                    + offered + ")"));
+        }
+        if (!b.negotiate) {
+            return;
+        }
+        Map<String, Object> args = enable ? Map.of("enable", List.of("oob")) : null;
+        CompletableFuture<Object> caps = submit("qmp_capabilities", args, false, b.connectTimeout);
+        await(caps, deadline, "answer to qmp_capabilities");
+        oobEnabled = enable;
+    }
+
+    private <T> T await(CompletableFuture<T> f, long deadline, String what) throws QmpConnectionException {
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw fail(new QmpTimeoutException("no " + what + " from " + endpoint + " within the connect timeout"
+                    + " (is it a QMP socket, and is another client already connected to it?)"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fail(new QmpConnectionException("interrupted while connecting to " + endpoint, e));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof QmpConnectionException c) {
+                throw c;
+            }
+            if (e.getCause() instanceof QmpErrorException err) {
+                throw fail(new QmpConnectionException("capability negotiation with " + endpoint + " failed: "
+                        + err.errorClass() + ": " + err.desc(), err));
+            }
+            throw fail(new QmpConnectionException("connecting to " + endpoint + " failed: " + e.getCause(),
+                    e.getCause()));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> capabilitiesOf(Map<String, Object> greeting) {
+        List<String> out = new ArrayList<>();
+        if (greeting.get("QMP") instanceof Map<?, ?> qmp && qmp.get("capabilities") instanceof List<?> caps) {
+            for (Object c : caps) {
+                out.add(String.valueOf(c));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Commands
+
+    /**
+     * Sends {@code command} in-band with the default timeout. Never blocks.
+     *
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @return the {@code return} value, or a failure as described in the class comment
+     */
+    public CompletableFuture<Object> execute(String command, Map<String, ?> arguments) {
+        return submit(command, arguments, false, commandTimeout);
+    }
+
+    /** Like {@link #execute(String, Map)} with its own timeout. */
+    public CompletableFuture<Object> execute(String command, Map<String, ?> arguments, Duration timeout) {
+        return submit(command, arguments, false, timeout);
+    }
+
+    /**
+     * Sends {@code command} out-of-band ({@code exec-oob}): it is written ahead of any locally
+     * queued in-band command and never waits for a free in-band slot. Never blocks. The server
+     * refuses it unless OOB was negotiated and the command is {@code allow-oob}.
+     */
+    public CompletableFuture<Object> executeOob(String command, Map<String, ?> arguments) {
+        return submit(command, arguments, true, commandTimeout);
+    }
+
+    /** Like {@link #executeOob(String, Map)} with its own timeout. */
+    public CompletableFuture<Object> executeOob(String command, Map<String, ?> arguments, Duration timeout) {
+        return submit(command, arguments, true, timeout);
+    }
+
+    /**
+     * Runs {@code command} in-band and waits for its answer, at most its timeout. Blocks the
+     * calling thread (fine on a virtual thread).
+     *
+     * @throws QmpErrorException      the server answered with an error
+     * @throws QmpConnectionException no answer in time ({@link QmpTimeoutException}), or the
+     *                                connection failed or was closed
+     * @throws InterruptedException   the calling thread was interrupted
+     */
+    public Object call(String command, Map<String, ?> arguments)
+            throws QmpErrorException, QmpConnectionException, InterruptedException {
+        return join(execute(command, arguments));
+    }
+
+    /** Like {@link #call(String, Map)} but out-of-band. */
+    public Object callOob(String command, Map<String, ?> arguments)
+            throws QmpErrorException, QmpConnectionException, InterruptedException {
+        return join(executeOob(command, arguments));
+    }
+
+    private static Object join(CompletableFuture<Object> f)
+            throws QmpErrorException, QmpConnectionException, InterruptedException {
+        try {
+            // The future carries its own timeout, so this wait is bounded.
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof QmpErrorException q) {
+                throw q;
+            }
+            if (c instanceof QmpConnectionException q) {
+                throw q;
+            }
+            throw new QmpConnectionException("unexpected failure: " + c, c);
+        }
+    }
+
+    private CompletableFuture<Object> submit(String command, Map<String, ?> arguments, boolean oob, Duration timeout) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(timeout, "timeout");
+        QmpConnectionException cause = closeCause.get();
+        if (cause != null) {
+            return CompletableFuture.failedFuture(cause);
+        }
+        long id = nextId.getAndIncrement();
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put(oob ? "exec-oob" : "execute", command);
+        if (arguments != null) {
+            request.put("arguments", arguments);
+        }
+        request.put("id", id);
+        byte[] bytes;
+        try {
+            bytes = JsonWriter.message(request, false);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Pending p = new Pending(id, command, oob, bytes);
+        pending.put(id, p);
+        stateLock.lock();
+        try {
+            if (closeCause.get() != null) {
+                pending.remove(id);
+                return CompletableFuture.failedFuture(closeCause.get());
+            }
+            (oob ? oobQueue : inbandQueue).add(p);
+            writable.signal();
+        } finally {
+            stateLock.unlock();
+        }
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> timeOut(p, timeout));
+        return p.future;
+    }
+
+    private void timeOut(Pending p, Duration timeout) {
+        if (!p.future.completeExceptionally(new QmpTimeoutException("no answer to " + p.command + " (id " + p.id
+                + ") from " + endpoint + " within " + timeout.toMillis() + " ms"))) {
+            return;
+        }
+        stateLock.lock();
+        try {
+            // Not written yet: forget it. Written: keep the entry, so its late answer still frees
+            // the in-band slot it occupies at the server.
+            if (!p.sent && (p.oob ? oobQueue.remove(p) : inbandQueue.remove(p))) {
+                pending.remove(p.id);
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private void writeLoop() {
+        while (true) {
+            Pending p;
+            stateLock.lock();
+            try {
+                while (true) {
+                    if (closeCause.get() != null) {
+                        return;
+                    }
+                    p = oobQueue.poll();
+                    if (p == null && inbandOutstanding < maxInbandInFlight) {
+                        p = inbandQueue.poll();
+                        if (p != null) {
+                            inbandOutstanding++;
+                        }
+                    }
+                    if (p != null) {
+                        p.sent = true;
+                        break;
+                    }
+                    writable.awaitUninterruptibly();
+                }
+            } finally {
+                stateLock.unlock();
+            }
+            try {
+                ByteBuffer buf = ByteBuffer.wrap(p.bytes);
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+                written.incrementAndGet();
+            } catch (IOException e) {
+                fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Input
+
+    private void readLoop() {
+        // Each token and each whole message is bounded by maxReplySize; tokens are at least one byte.
+        JsonStreamer streamer = new JsonStreamer(maxReplySize, maxReplySize, JsonStreamer.DEFAULT_MAX_NESTING);
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        try {
+            while (closeCause.get() == null) {
+                buf.clear();
+                int n = channel.read(buf);
+                if (n < 0) {
+                    fail(new QmpConnectionException("the server at " + endpoint + " closed the connection"));
+                    return;
+                }
+                streamer.feed(buf.array(), 0, n);
+                JsonResult r;
+                while ((r = streamer.poll()) != null) {
+                    if (!handle(r)) {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            fail(new QmpConnectionException("the connection to " + endpoint + " was lost: " + e.getMessage(), e));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "QMP client reader failed", e);
+            fail(new QmpConnectionException("internal error in the QMP client reader: " + e, e));
+        }
+    }
+
+    /** Handles one message; false when the connection was failed because of it. */
+    @SuppressWarnings("unchecked")
+    private boolean handle(JsonResult r) {
+        if (r instanceof JsonResult.Error e) {
+            fail(new QmpConnectionException("the server at " + endpoint + " sent invalid JSON or a message over the "
+                    + maxReplySize + "-byte limit: " + e.desc()));
+            return false;
+        }
+        Object v = ((JsonResult.Value) r).value();
+        if (!(v instanceof Map<?, ?> map)) {
+            fail(new QmpConnectionException("the server at " + endpoint + " sent a message that is not a JSON object: "
+                    + JsonWriter.toJson(v)));
+            return false;
+        }
+        Map<String, Object> m = (Map<String, Object>) map;
+        if (greeting == null) {
+            if (!m.containsKey("QMP")) {
+                fail(new QmpConnectionException(endpoint + " is not a QMP server: its first message was "
+                        + abbreviate(JsonWriter.toJson(m))));
+                return false;
+            }
+            greeting = m;
+            greetingFuture.complete(m);
+            return true;
+        }
+        if (m.get("event") instanceof String name) {
+            dispatchEvent(name, m);
+        } else if (m.containsKey("return") || m.get("error") instanceof Map) {
+            answer(m);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "dropped an unknown message from {0}: {1}", endpoint,
+                    abbreviate(JsonWriter.toJson(m)));
+        }
+        return true;
+    }
+
+    private void answer(Map<String, Object> m) {
+        Object id = m.get("id");
+        Pending p = id instanceof Long l ? pending.remove(l) : null;
+        if (p == null) {
+            LOG.log(System.Logger.Level.WARNING, "dropped an answer with an unknown id from {0}: {1}", endpoint,
+                    abbreviate(JsonWriter.toJson(m)));
+            return;
+        }
+        if (!p.oob) {
+            stateLock.lock();
+            try {
+                inbandOutstanding--;
+                writable.signal();
+            } finally {
+                stateLock.unlock();
+            }
+        }
+        boolean completed;
+        if (m.containsKey("return")) {
+            completed = p.future.complete(m.get("return"));
+        } else {
+            Map<?, ?> err = (Map<?, ?>) m.get("error");
+            completed = p.future.completeExceptionally(new QmpErrorException(p.command,
+                    String.valueOf(err.get("class")), String.valueOf(err.get("desc"))));
+        }
+        if (!completed) {
+            LOG.log(System.Logger.Level.DEBUG, "late answer to {0} (id {1}) dropped", p.command, p.id);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void dispatchEvent(String name, Map<String, Object> m) {
+        long seconds = -1;
+        long micros = -1;
+        if (m.get("timestamp") instanceof Map<?, ?> ts) {
+            seconds = ts.get("seconds") instanceof Long s ? s : -1;
+            micros = ts.get("microseconds") instanceof Long u ? u : -1;
+        }
+        Map<String, Object> data = m.get("data") instanceof Map<?, ?> d ? (Map<String, Object>) d : null;
+        QmpEvent event = new QmpEvent(name, data, seconds, micros, m);
+        for (EventSubscription s : subscriptions) {
+            s.offer(event);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Events
+
+    /**
+     * Calls {@code listener} for every event whose name is {@code name}. Thread-safe; see
+     * {@link EventSubscription} for the delivery contract.
+     */
+    public EventSubscription subscribe(String name, Consumer<QmpEvent> listener) {
+        Objects.requireNonNull(name, "name");
+        return subscribe(e -> e.name().equals(name), listener);
+    }
+
+    /** Calls {@code listener} for every event that {@code filter} accepts (on the reader: keep it cheap). */
+    public EventSubscription subscribe(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(listener, "listener");
+        EventSubscription[] self = new EventSubscription[1];
+        EventSubscription s = new EventSubscription(filter, listener, eventBufferCapacity,
+                () -> subscriptions.remove(self[0]));
+        self[0] = s;
+        subscriptions.add(s);
+        return s;
+    }
+
+    /** The subscriptions in place, including those made on the builder. */
+    public List<EventSubscription> subscriptions() {
+        return List.copyOf(subscriptions);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // State
+
+    /** The greeting as received, e.g. {@code {"QMP": {"version": ..., "capabilities": ["oob"]}}}. */
+    public Map<String, Object> greeting() {
+        return greeting;
+    }
+
+    /** The capabilities the greeting offered. */
+    public List<String> offeredCapabilities() {
+        return capabilitiesOf(greeting);
+    }
+
+    /** Whether {@code oob} was enabled during negotiation. */
+    public boolean oobEnabled() {
+        return oobEnabled;
+    }
+
+    /** The endpoint this client is connected to. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** Commands sent or queued whose answer has not arrived (timed-out ones included). */
+    public int outstanding() {
+        return pending.size();
+    }
+
+    /** Requests written to the socket so far, {@code qmp_capabilities} included. */
+    public long requestsWritten() {
+        return written.get();
+    }
+
+    /** Whether the connection is still usable. */
+    public boolean isOpen() {
+        return closeCause.get() == null;
+    }
+
+    /** Why the connection ended, or {@code null} while it is open. */
+    public QmpConnectionException closeCause() {
+        return closeCause.get();
+    }
+
+    /** Completes when the connection ends, for whatever reason (never exceptionally). */
+    public CompletableFuture<Void> closedFuture() {
+        return closed;
+    }
+
+    /**
+     * Closes the connection: outstanding commands fail with a {@link QmpConnectionException}
+     * saying the client was closed, buffered events are still delivered, and the threads end.
+     * Idempotent; returns within about two seconds.
+     */
+    @Override
+    public void close() {
+        fail(new QmpConnectionException("the client was closed"));
+        joinQuietly(reader);
+        joinQuietly(writer);
+        for (EventSubscription s : subscriptions) {
+            s.close();
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Ends the connection (first cause wins) and fails everything outstanding; returns the cause in force. */
+    private QmpConnectionException fail(QmpConnectionException cause) {
+        if (!closeCause.compareAndSet(null, cause)) {
+            return closeCause.get();
+        }
+        closed.complete(null);
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the channel failed", e);
+        }
+        stateLock.lock();
+        try {
+            inbandQueue.clear();
+            oobQueue.clear();
+            writable.signalAll();
+        } finally {
+            stateLock.unlock();
+        }
+        greetingFuture.completeExceptionally(cause);
+        for (Pending p : pending.values()) {
+            p.future.completeExceptionally(cause);
+        }
+        pending.clear();
+        return cause;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Settings of a {@link QmpClient}. Not thread-safe; use from one thread, then call
+     * {@link #connect()}.
+     */
+    public static final class Builder {
+        private final Endpoint endpoint;
+        private Boolean oob;
+        private boolean negotiate = true;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration commandTimeout = Duration.ofSeconds(30);
+        private long maxReplySize = DEFAULT_MAX_REPLY_SIZE;
+        private int maxInbandInFlight = DEFAULT_MAX_INBAND_IN_FLIGHT;
+        private int eventBufferCapacity = 1024;
+        private final List<Listener> listeners = new ArrayList<>();
+
+        private record Listener(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
+        }
+
+        private Builder(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        /**
+         * {@code true}: enable {@code oob} (connecting fails if it is not offered); {@code false}:
+         * do not; default: enable it when offered.
+         */
+        public Builder oob(boolean enable) {
+            this.oob = enable;
+            return this;
+        }
+
+        /** Whether to send {@code qmp_capabilities} at all (default true). */
+        public Builder negotiate(boolean negotiate) {
+            this.negotiate = negotiate;
+            return this;
+        }
+
+        /** Time for connecting, the greeting and negotiation together (default 10 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /** Default time a command may take until its answer (default 30 s). */
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = positive(timeout, "commandTimeout");
+            return this;
+        }
+
+        /** Largest message accepted from the server, in bytes (default 64 MiB). */
+        public Builder maxReplySize(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxReplySize must be at least 1024, got " + bytes);
+            }
+            this.maxReplySize = bytes;
+            return this;
+        }
+
+        /** In-band commands outstanding at the server before the rest queue locally (default 8). */
+        public Builder maxInbandInFlight(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxInbandInFlight must be at least 1, got " + n);
+            }
+            this.maxInbandInFlight = n;
+            return this;
+        }
+
+        /** Events buffered per listener before they are dropped for it (default 1024). */
+        public Builder eventBufferCapacity(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("eventBufferCapacity must be at least 1, got " + n);
+            }
+            this.eventBufferCapacity = n;
+            return this;
+        }
+
+        /** A listener in place before the connection opens, so it sees even the earliest events. */
+        public Builder onEvent(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
+            listeners.add(new Listener(Objects.requireNonNull(filter), Objects.requireNonNull(listener)));
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+
+        /**
+         * Connects, reads the greeting and negotiates. Blocks at most the connect timeout.
+         *
+         * @throws QmpConnectionException the server cannot be reached, is not a QMP server, does
+         *                                not answer in time or refuses the capabilities
+         */
+        public QmpClient connect() throws QmpConnectionException {
+            SocketChannel ch;
+            try {
+                ch = endpoint instanceof Endpoint.Unix ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                        : SocketChannel.open();
+            } catch (IOException e) {
+                throw new QmpConnectionException("cannot open a socket: " + e.getMessage(), e);
+            }
+            // SocketChannel.connect has no timeout of its own: connect on a helper thread and wait.
+            CompletableFuture<Void> connected = new CompletableFuture<>();
+            Thread.ofVirtual().name("qmp-client-connect").start(() -> {
+                try {
+                    ch.connect(endpoint.address());
+                    connected.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    connected.completeExceptionally(e);
+                }
+            });
+            try {
+                connected.get(connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | InterruptedException | ExecutionException e) {
+                closeQuietly(ch);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (e instanceof TimeoutException) {
+                    throw new QmpTimeoutException("cannot connect to " + endpoint + " within "
+                            + connectTimeout.toMillis() + " ms");
+                }
+                Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+                throw new QmpConnectionException("cannot connect to " + endpoint + ": " + c.getMessage(), c);
+            }
+            QmpClient client = new QmpClient(this, ch);
+            try {
+                client.open(this);
+            } catch (QmpConnectionException e) {
+                client.close();
+                throw e;
+            }
+            return client;
+        }
+
+        private static void closeQuietly(SocketChannel ch) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to do for a socket that never connected
+            }
+        }
+    }
+}

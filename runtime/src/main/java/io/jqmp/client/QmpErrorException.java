@@ -1,0 +1,40 @@
+package io.jqmp.client;
+
+/**
+ * The server answered a command with an error: {@code {"error": {"class": ..., "desc": ...}}}.
+ * Immutable; safe to pass between threads.
+ */
+public final class QmpErrorException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final String command;
+    private final String errorClass;
+    private final String desc;
+
+    /**
+     * @param command    the command that failed
+     * @param errorClass the QMP error class, e.g. {@code GenericError} or {@code CommandNotFound}
+     * @param desc       the server's human-readable description
+     */
+    public QmpErrorException(String command, String errorClass, String desc) {
+        super(command + ": " + errorClass + ": " + desc);
+        this.command = command;
+        this.errorClass = errorClass;
+        this.desc = desc;
+    }
+
+    /** The command that failed. */
+    public String command() {
+        return command;
+    }
+
+    /** The QMP error class, e.g. {@code GenericError}. */
+    public String errorClass() {
+        return errorClass;
+    }
+
+    /** The server's description of the error; meant for people, not for parsing. */
+    public String desc() {
+        return desc;
+    }
+}

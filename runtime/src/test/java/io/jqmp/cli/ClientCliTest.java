@@ -1,0 +1,153 @@
+package io.jqmp.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqmp.server.Endpoint;
+import io.jqmp.server.QmpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jqmp call} and {@code jqmp events} in-process against a jqmp server. */
+class ClientCliTest {
+    @TempDir
+    Path dir;
+    QmpServer server;
+    String endpoint;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void start() throws IOException {
+        Path schema = dir.resolve("cli.json");
+        Files.writeString(schema, """
+                { 'command': 'cli-emit', 'data': { 'name': 'str' } }
+                { 'event': 'CLI_EVENT', 'data': { 'n': 'int' } }
+                { 'event': 'CLI_OTHER' }
+                """);
+        server = QmpServer.builder()
+                .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
+                .schemaFile(schema)
+                .handler("cli-emit", ctx -> null)
+                .build()
+                .start();
+        endpoint = server.endpoints().get(0).toString();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    int main(String... argv) {
+        return Main.run(List.of(argv), new PrintStream(out, true), new PrintStream(err, true));
+    }
+
+    @Test
+    void callPrintsTheReturnValue() {
+        assertEquals(0, main("call", endpoint, "query-version"));
+        // Printed in QEMU's member order for the map as received (minor and micro share a bucket).
+        assertEquals("{\"qemu\": {\"minor\": 2, \"micro\": 0, \"major\": 7}, \"package\": \"jqmp 0.1.0\"}\n",
+                out.toString());
+        assertEquals("", err.toString());
+        out.reset();
+        // Options after the positional arguments, out-of-band, arguments as JSON.
+        assertEquals(0, main("call", endpoint, "x-oob-test", "{\"lock\": false}", "--oob", "--timeout", "5"));
+        assertEquals("{}\n", out.toString());
+    }
+
+    @Test
+    void callReportsQmpErrorsWithStatusOne() {
+        assertEquals(1, main("call", "--timeout=5", endpoint, "nope"));
+        assertEquals("CommandNotFound: The command nope has not been found\n", err.toString());
+        assertEquals("", out.toString());
+        err.reset();
+        assertEquals(1, main("call", endpoint, "x-oob-test", "{\"lock\": 1}"));
+        assertEquals("GenericError: Invalid parameter type for 'lock', expected: boolean\n", err.toString());
+    }
+
+    @Test
+    void callReportsConnectionProblemsWithStatusTwo() {
+        String missing = "unix:" + dir.resolve("missing.sock");
+        assertEquals(2, main("call", missing, "query-version"));
+        String text = err.toString();
+        assertTrue(text.startsWith("jqmp call: cannot connect to " + missing + ": "), text);
+        assertTrue(text.contains("check that QEMU (-qmp " + missing + ",server=on,wait=off) or 'jqmp serve --qmp "
+                + missing + "' is running"), text);
+        err.reset();
+        assertEquals(2, main("call", endpoint, "query-version", "[1]"));
+        assertTrue(err.toString().startsWith("jqmp call: the arguments must be one JSON object"), err.toString());
+        err.reset();
+        assertEquals(2, main("call", endpoint));
+        assertTrue(err.toString().startsWith("jqmp call: expected ENDPOINT COMMAND"), err.toString());
+        err.reset();
+        assertEquals(2, main("call", "udp:1", "query-version"));
+        assertTrue(err.toString().contains("expected unix:PATH or tcp:HOST:PORT"), err.toString());
+    }
+
+    @Test
+    void eventsStreamsJsonLines() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
+                List.of(endpoint, "--filter", "CLI_EVENT", "--count", "2"), new PrintStream(out, true),
+                new PrintStream(err, true), stop)));
+        awaitText(err, "jqmp events: connected to " + endpoint + ", waiting for CLI_EVENT (Ctrl-C to stop)\n");
+        server.events().emit("CLI_OTHER", null);
+        server.events().emit("CLI_EVENT", Map.of("n", 1L));
+        server.events().emit("CLI_EVENT", Map.of("n", 2L));
+        t.join(10_000);
+        assertEquals(0, status.get());
+        String lines = out.toString().replaceAll("\"seconds\": \\d+, \"microseconds\": \\d+", "T");
+        assertEquals("{\"timestamp\": {T}, \"event\": \"CLI_EVENT\", \"data\": {\"n\": 1}}\n"
+                + "{\"timestamp\": {T}, \"event\": \"CLI_EVENT\", \"data\": {\"n\": 2}}\n", lines);
+    }
+
+    @Test
+    void eventsEndsWithStatusTwoWhenTheServerGoesAway() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
+                List.of(endpoint), new PrintStream(out, true), new PrintStream(err, true), stop)));
+        awaitText(err, "(Ctrl-C to stop)\n");
+        server.events().emit("CLI_OTHER", null);
+        awaitText(out, "\"event\": \"CLI_OTHER\"}\n");
+        server.close();
+        t.join(10_000);
+        assertEquals(2, status.get());
+        assertTrue(err.toString().endsWith("jqmp events: the server at " + endpoint + " closed the connection\n"),
+                err.toString());
+    }
+
+    @Test
+    void eventsStopsWhenAsked() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
+                List.of(endpoint), new PrintStream(out, true), new PrintStream(err, true), stop)));
+        awaitText(err, "(Ctrl-C to stop)\n");
+        stop.countDown();
+        t.join(10_000);
+        assertEquals(0, status.get());
+        assertEquals("", out.toString());
+    }
+
+    static void awaitText(ByteArrayOutputStream stream, String text) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!stream.toString().contains(text) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(stream.toString().contains(text), stream.toString());
+    }
+}

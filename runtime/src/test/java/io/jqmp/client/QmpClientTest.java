@@ -1,0 +1,258 @@
+package io.jqmp.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqmp.server.Endpoint;
+import io.jqmp.server.PinningRecorder;
+import io.jqmp.server.QmpServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against an in-process jqmp server. */
+@ExtendWith(PinningRecorder.class)
+class QmpClientTest {
+    static final String SCHEMA = """
+            { 'struct': 'ClientCount', 'data': { 'count': 'int' } }
+            { 'command': 'client-count', 'returns': 'ClientCount' }
+            { 'command': 'client-emit', 'data': { 'n': 'int' } }
+            { 'command': 'client-blob', 'data': { 'size': 'int' }, 'returns': 'str' }
+            { 'event': 'CLIENT_EVENT', 'data': { 'n': 'int' } }
+            { 'event': 'OTHER_EVENT' }
+            """;
+
+    @TempDir
+    Path dir;
+    QmpServer server;
+    String endpoint;
+    final AtomicLong counter = new AtomicLong();
+
+    @BeforeEach
+    void start() throws IOException {
+        Path schema = dir.resolve("client.json");
+        Files.writeString(schema, SCHEMA + "{ 'pragma': { 'command-returns-exceptions': [ 'client-blob' ] } }\n");
+        server = QmpServer.builder()
+                .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
+                .schemaFile(schema)
+                .handler("client-count", ctx -> Map.of("count", counter.incrementAndGet()))
+                .handler("client-emit", ctx -> {
+                    ctx.server().events().emit("CLIENT_EVENT", Map.of("n", ctx.arguments().get("n")));
+                    return null;
+                })
+                .handler("client-blob", ctx -> "x".repeat(((Long) ctx.arguments().get("size")).intValue()))
+                .build()
+                .start();
+        endpoint = server.endpoints().get(0).toString();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void negotiatesOobAndExecutes() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            assertTrue(qmp.oobEnabled());
+            assertEquals(List.of("oob"), qmp.offeredCapabilities());
+            assertEquals(Map.of("qemu", Map.of("major", 7L, "minor", 2L, "micro", 0L), "package", "jqmp 0.1.0"),
+                    qmp.call("query-version", null));
+            assertEquals(Map.of("count", 1L), qmp.execute("client-count", Map.of()).get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of(), qmp.callOob("x-oob-test", Map.of("lock", false)));
+        }
+        try (QmpClient qmp = QmpClient.builder(endpoint).oob(false).connect()) {
+            assertFalse(qmp.oobEnabled());
+            QmpErrorException e = assertThrows(QmpErrorException.class,
+                    () -> qmp.callOob("x-oob-test", Map.of("lock", false)));
+            assertEquals("GenericError", e.errorClass());
+            assertEquals("QMP input member 'exec-oob' is unexpected", e.desc());
+        }
+    }
+
+    @Test
+    void errorsCarryClassAndDesc() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            QmpErrorException e = assertThrows(QmpErrorException.class, () -> qmp.call("nonexistent", null));
+            assertEquals("CommandNotFound", e.errorClass());
+            assertEquals("The command nonexistent has not been found", e.desc());
+            assertEquals("nonexistent", e.command());
+            ExecutionException ee = assertThrows(ExecutionException.class,
+                    () -> qmp.execute("client-emit", Map.of("n", "one")).get(10, TimeUnit.SECONDS));
+            QmpErrorException arg = assertInstanceOf(QmpErrorException.class, ee.getCause());
+            assertEquals("GenericError", arg.errorClass());
+            assertEquals("Invalid parameter type for 'n', expected: integer", arg.desc());
+            // The connection stays usable after errors.
+            assertEquals(Map.of("count", 1L), qmp.call("client-count", null));
+        }
+    }
+
+    @Test
+    void keepsAtMostEightInBandOutstandingSoOobGetsThrough() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            CompletableFuture<Object> blocker = qmp.execute("x-oob-test", Map.of("lock", true));
+            List<CompletableFuture<Object>> counts = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                counts.add(qmp.execute("client-count", null));
+            }
+            // 50 in-band commands wait behind the blocked main loop, but the client sent only 7 of
+            // them, so the server keeps reading and the out-of-band unlock overtakes them all.
+            assertEquals(Map.of(), qmp.executeOob("x-oob-test", Map.of("lock", false)).get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of(), blocker.get(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 50; i++) {
+                assertEquals(Map.of("count", (long) i + 1), counts.get(i).get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(0, qmp.outstanding());
+        }
+    }
+
+    @Test
+    void withNineInBandOutstandingTheOobCommandWouldBeStuck() throws Exception {
+        // The counter-proof of the test above: one more outstanding command fills the server's
+        // queue, it stops reading, and the out-of-band command behind it is not read in time.
+        try (QmpClient qmp = QmpClient.builder(endpoint).maxInbandInFlight(9).connect()) {
+            CompletableFuture<Object> blocker = qmp.execute("x-oob-test", Map.of("lock", true));
+            List<CompletableFuture<Object>> counts = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                counts.add(qmp.execute("client-count", null));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (qmp.requestsWritten() < 10 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(10, qmp.requestsWritten(), "qmp_capabilities, the blocker and eight more");
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> qmp.executeOob("x-oob-test", Map.of("lock", false), Duration.ofMillis(500))
+                            .get(10, TimeUnit.SECONDS));
+            assertInstanceOf(QmpTimeoutException.class, e.getCause());
+            server.releaseOobTestLock();
+            assertEquals(Map.of(), blocker.get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of("count", 9L), counts.get(8).get(10, TimeUnit.SECONDS));
+            assertTrue(server.readerSuspensions() > 0);
+        }
+    }
+
+    @Test
+    void aCommandTimesOutAndTheConnectionStaysUsable() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            CompletableFuture<Object> blocked = qmp.execute("x-oob-test", Map.of("lock", true), Duration.ofMillis(200));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(QmpTimeoutException.class, e.getCause());
+            assertEquals("no answer to x-oob-test (id 2) from " + endpoint + " within 200 ms",
+                    e.getCause().getMessage());
+            assertTrue(qmp.isOpen());
+            assertEquals(1, qmp.outstanding(), "the late answer is still expected");
+            assertEquals(Map.of(), qmp.callOob("x-oob-test", Map.of("lock", false)));
+            assertEquals(Map.of("count", 1L), qmp.call("client-count", null));
+            assertEquals(0, qmp.outstanding());
+        }
+    }
+
+    @Test
+    void closeFailsOutstandingCommands() throws Exception {
+        QmpClient qmp = QmpClient.connect(endpoint);
+        CompletableFuture<Object> blocked = qmp.execute("x-oob-test", Map.of("lock", true));
+        CompletableFuture<Object> queued = qmp.execute("client-count", null);
+        qmp.close();
+        for (CompletableFuture<Object> f : List.of(blocked, queued)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertEquals("the client was closed", e.getCause().getMessage());
+        }
+        assertFalse(qmp.isOpen());
+        ExecutionException after = assertThrows(ExecutionException.class,
+                () -> qmp.execute("client-count", null).get(10, TimeUnit.SECONDS));
+        assertEquals("the client was closed", after.getCause().getMessage());
+        server.releaseOobTestLock();
+    }
+
+    @Test
+    void eventsByNameAndPredicate() throws Exception {
+        LinkedBlockingQueue<QmpEvent> byName = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<QmpEvent> all = new LinkedBlockingQueue<>();
+        try (QmpClient qmp = QmpClient.builder(endpoint).onEvent(e -> true, all::add).connect()) {
+            qmp.subscribe("CLIENT_EVENT", byName::add);
+            qmp.call("client-emit", Map.of("n", 7));
+            server.events().emit("OTHER_EVENT", null);
+            QmpEvent e = byName.poll(10, TimeUnit.SECONDS);
+            assertEquals("CLIENT_EVENT", e.name());
+            assertEquals(Map.of("n", 7L), e.data());
+            assertTrue(e.seconds() > 1_600_000_000L, "a wall-clock timestamp: " + e.seconds());
+            assertTrue(e.microseconds() >= 0 && e.microseconds() < 1_000_000);
+            assertEquals("CLIENT_EVENT", all.poll(10, TimeUnit.SECONDS).name());
+            QmpEvent other = all.poll(10, TimeUnit.SECONDS);
+            assertEquals("OTHER_EVENT", other.name());
+            assertNull(other.data());
+            assertNull(byName.poll(0, TimeUnit.SECONDS), "OTHER_EVENT does not match the name");
+        }
+    }
+
+    @Test
+    void aSlowListenerLosesEventsButNeverStallsCommands() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (QmpClient qmp = QmpClient.builder(endpoint).eventBufferCapacity(2).connect()) {
+            EventSubscription slow = qmp.subscribe("CLIENT_EVENT", e -> {
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            qmp.call("client-emit", Map.of("n", 0));
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
+            for (int i = 1; i <= 10; i++) {
+                qmp.call("client-emit", Map.of("n", i));
+            }
+            // Ten answers came while the listener was stuck: two events buffered, eight dropped.
+            assertEquals(Map.of("count", 1L), qmp.call("client-count", null));
+            assertEquals(8, slow.dropped());
+            release.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (slow.delivered() < 3 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(3, slow.delivered());
+        }
+    }
+
+    @Test
+    void largeRepliesUpToTheLimit() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            assertEquals(3_000_000, ((String) qmp.call("client-blob", Map.of("size", 3_000_000))).length());
+        }
+        try (QmpClient qmp = QmpClient.builder(endpoint).maxReplySize(1 << 20).connect()) {
+            QmpConnectionException e = assertThrows(QmpConnectionException.class,
+                    () -> qmp.call("client-blob", Map.of("size", 2_000_000)));
+            assertTrue(e.getMessage().contains("over the 1048576-byte limit: JSON token size limit exceeded"),
+                    e.getMessage());
+            assertFalse(qmp.isOpen());
+        }
+    }
+
+    @Test
+    void connectingToNothingSaysWhere() {
+        QmpConnectionException e = assertThrows(QmpConnectionException.class,
+                () -> QmpClient.connect("unix:" + dir.resolve("missing.sock")));
+        assertTrue(e.getMessage().startsWith("cannot connect to unix:" + dir.resolve("missing.sock")), e.getMessage());
+    }
+}
