@@ -2,6 +2,7 @@ package io.jqmp.schema;
 
 import io.jqmp.protocol.QmpException;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -279,10 +280,16 @@ final class ArgumentValidator {
                 allowed = knownByBranch.get(value);
             }
             if (consumed != map.size()) {
-                for (Object k : map.keySet()) {
-                    if (!allowed.contains(k)) {
-                        throw new QmpException("Parameter '" + fullName(here, (String) k, -1) + "' is unexpected");
-                    }
+                // Several unexpected keys: name the one QEMU's GLib hash table yields first.
+                List<String> visitOrder = new ArrayList<>(List.of(members.names));
+                if (tag != null) {
+                    visitOrder.addAll(List.of(branches.get(map.get(tag)).names));
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, ?> dict = (Map<String, ?>) map;
+                String k = GlibHashOrder.firstUnexpected(dict, allowed, visitOrder);
+                if (k != null) {
+                    throw new QmpException("Parameter '" + fullName(here, k, -1) + "' is unexpected");
                 }
             }
         }

@@ -66,7 +66,8 @@ class QemuClientInteropTest {
     /** End of stream, or a reset when the exiting QEMU left input unread: the two ways a connection ends. */
     boolean lostOrClosed(String message) {
         return message.equals("the server at " + qemu.endpoint() + " closed the connection")
-                || message.equals("the connection to " + qemu.endpoint() + " was lost: Connection reset");
+                || message.equals("the connection to " + qemu.endpoint() + " was lost: Connection reset")
+                || message.equals("writing to " + qemu.endpoint() + " failed: Broken pipe");
     }
 
     @Test
