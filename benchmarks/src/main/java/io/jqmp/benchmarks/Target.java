@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.IntStream;
 
 /**
  * The server a benchmark talks to: an embedded jqmp {@link QmpServer} in this JVM, or an external
@@ -26,10 +29,23 @@ public final class Target implements Closeable {
     /** The schema resource of the embedded server's extra commands. */
     public static final String SCHEMA = "io/jqmp/benchmarks/bench-schema.json";
 
-    private static final List<Map<String, Object>> YANK_INSTANCES =
-            List.of(Map.of("type", "chardev", "id", "compat_monitor0"));
+    /**
+     * Monitors the comparison QEMU is started with; QEMU 7.2's query-yank lists each monitor's
+     * chardev, so the embedded answer lists as many to keep the answers the same size.
+     */
+    public static final int QEMU_MONITORS = 17;
+
+    private static final List<Map<String, Object>> YANK_INSTANCES = IntStream.range(0, QEMU_MONITORS)
+            .mapToObj(i -> Map.<String, Object>of("type", "chardev", "id", "compat_monitor" + i))
+            .toList();
     private static final Map<String, Object> STATUS =
             Map.of("running", true, "singlestep", false, "status", "running");
+
+    /**
+     * Kept referenced so the setting sticks: loaders closing at the end of a trial make the server
+     * log every dropped connection, which would bury the benchmark output.
+     */
+    private static final Logger JQMP_LOG = Logger.getLogger("io.jqmp");
 
     private final QmpServer server;
     private final String pattern;
@@ -64,6 +80,7 @@ public final class Target implements Closeable {
 
     /** A jqmp server builder with the benchmark commands, not yet started. */
     public static QmpServer embedded(String listen, String idle, boolean offerOob) {
+        JQMP_LOG.setLevel(Level.SEVERE);
         return QmpServer.builder()
                 .listen(listen)
                 .schemaResource(SCHEMA)
