@@ -198,7 +198,7 @@ public final class BenchReport {
         ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(Pattern.quote(c.bench().getName() + "."))
                 .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(1))
                 .forks(1)
                 .timeout(TimeValue.seconds(60))
                 .shouldFailOnError(true)

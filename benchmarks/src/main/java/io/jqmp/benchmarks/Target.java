@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.IntStream;
@@ -52,6 +53,7 @@ public final class Target implements Closeable {
     private final Path dir;
     private Prober blocker;
     private Path fifo;
+    private boolean closed;
 
     private Target(QmpServer server, String pattern, Path dir) {
         this.server = server;
@@ -113,6 +115,8 @@ public final class Target implements Closeable {
         blocker = Prober.open(endpoint(1), false);
         if (server != null) {
             blocker.send(Prober.request(false, "x-oob-test", "{\"lock\": true}", 1));
+            // Nothing else runs in-band here, so a held BQL means the blocker is running.
+            awaitCondition(() -> server.bql().isLocked(), "the main loop to take x-oob-test");
             return;
         }
         fifo = dir.resolve("block.fifo");
@@ -130,11 +134,61 @@ public final class Target implements Closeable {
         blocker.send(Prober.request(false, "blockdev-add",
                 "{\"driver\": \"blkdebug\", \"node-name\": \"" + node + "\", \"config\": \"" + fifo
                         + "\", \"image\": {\"driver\": \"null-co\", \"read-zeroes\": true}}", 1));
+        Path wchan = mainThreadWaitChannel();
+        if (wchan != null) {
+            // Linux: QEMU's main thread waits in the kernel for a FIFO writer.
+            awaitCondition(() -> readOrEmpty(wchan).equals("wait_for_partner"), "QEMU's main loop to block on the FIFO");
+        }
     }
 
-    /** Unblocks the main loop if it was blocked, waits for the blocking command's answer, and cleans up. */
+    /**
+     * Linux only: {@code /proc/PID/wchan} of the process serving {@code endpoint(0)}, found by the
+     * socket path on its command line; null when it cannot be found (TCP, another system).
+     */
+    private Path mainThreadWaitChannel() throws IOException {
+        String ep = endpoint(0);
+        Path proc = Path.of("/proc");
+        if (!ep.startsWith("unix:") || !Files.isDirectory(proc)) {
+            return null;
+        }
+        String socket = ep.substring(5);
+        try (var s = Files.list(proc)) {
+            for (Path p : s.filter(d -> d.getFileName().toString().matches("[0-9]+")).toList()) {
+                String cmdline = readOrEmpty(p.resolve("cmdline")).replace('\0', ' ');
+                if (cmdline.contains("unix:" + socket + ",")) {
+                    return p.resolve("wchan");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Polls {@code condition} every millisecond for at most 10 s. */
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Unblocks the main loop if it was blocked, waits for the blocking command's answer, and cleans up. Idempotent. */
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (blocker != null) {
                 if (server != null) {
