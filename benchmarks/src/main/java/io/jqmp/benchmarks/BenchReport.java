@@ -1,6 +1,9 @@
 package io.jqmp.benchmarks;
 
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,24 +37,30 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchReport {
     /** One benchmark run: a class with fixed parameters. */
-    record Case(String key, Class<?> bench, Map<String, String> params) {
+    record Case(String key, Class<?> bench, Map<String, String> params) implements Serializable {
     }
 
     /** A case's outcome: its result, or why it failed. */
-    record Outcome(Case c, RunResult result, String error) {
+    record Outcome(Case c, RunResult result, String error) implements Serializable {
         boolean ok() {
             return result != null;
         }
     }
 
-    private final boolean quick;
+    /** Everything the report is written from, saved so {@code --rewrite} can redo the text without rerunning. */
+    record Saved(boolean quick, String qemuVersion, String qemuNote, String loadAtStart, String date,
+                 LinkedHashMap<String, Outcome> outcomes) implements Serializable {
+    }
+
+    private boolean quick;
     private final Path out;
     private final Path logFile;
-    private final Map<String, Outcome> outcomes = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Outcome> outcomes = new LinkedHashMap<>();
     private String qemuPattern;
     private String qemuVersion = "not installed";
     private String qemuNote;
-    private final String loadAtStart = loadAverage();
+    private String loadAtStart = loadAverage();
+    private String date = now();
 
     private BenchReport(boolean quick, Path out) {
         this.quick = quick;
@@ -62,19 +71,59 @@ public final class BenchReport {
     public static void main(String[] args) throws IOException {
         boolean quick = false;
         boolean useQemu = true;
+        boolean rewrite = false;
         Path out = Path.of("docs", "benchmarks.md");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--no-qemu" -> useQemu = false;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--rewrite" -> rewrite = true;
                 default -> {
-                    System.err.println("usage: BenchReport [--quick] [--no-qemu] [--out FILE]");
+                    System.err.println("usage: BenchReport [--quick] [--no-qemu] [--rewrite] [--out FILE]");
                     System.exit(2);
                 }
             }
         }
-        new BenchReport(quick, out).run(useQemu);
+        BenchReport report = new BenchReport(quick, out);
+        if (rewrite) {
+            report.rewrite();
+        } else {
+            report.run(useQemu);
+        }
+    }
+
+    /** Where a run's results are saved: next to the log, one file per kind of run. */
+    private Path savedFile(boolean quickRun) {
+        return Path.of("benchmarks", "target", quickRun ? "bench-quick.ser" : "bench-full.ser");
+    }
+
+    /** Rewrites the report from the last saved full run (else the last quick run), without measuring. */
+    private void rewrite() throws IOException {
+        Path f = Files.exists(savedFile(false)) && !quick ? savedFile(false) : savedFile(true);
+        if (!Files.exists(f)) {
+            say("no saved results in benchmarks/target: run ./jqmp bench first");
+            System.exit(2);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(f))) {
+            Saved saved = (Saved) in.readObject();
+            quick = saved.quick();
+            qemuVersion = saved.qemuVersion();
+            qemuNote = saved.qemuNote();
+            loadAtStart = saved.loadAtStart();
+            date = saved.date();
+            outcomes.putAll(saved.outcomes());
+        } catch (ClassNotFoundException e) {
+            throw new IOException("cannot read " + f, e);
+        }
+        new ReportWriter(this).write();
+        say("rewrote " + out + " from " + f);
+    }
+
+    private void save() throws IOException {
+        try (ObjectOutputStream o = new ObjectOutputStream(Files.newOutputStream(savedFile(quick)))) {
+            o.writeObject(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes));
+        }
     }
 
     private void run(boolean useQemu) throws IOException {
@@ -116,6 +165,7 @@ public final class BenchReport {
                 throughputQemu.close();
             }
         }
+        save();
         new ReportWriter(this).write();
         say("wrote " + out);
     }
@@ -243,6 +293,10 @@ public final class BenchReport {
 
     boolean hasQemu() {
         return qemuNote == null;
+    }
+
+    String date() {
+        return date;
     }
 
     String loadAtStart() {
