@@ -177,6 +177,9 @@ public final class BenchReport {
         for (String transport : quick ? List.of("unix") : List.of("unix", "tcp")) {
             run(new Case("echo/" + transport, EchoFloor.class, Map.of("transport", transport)));
         }
+        for (String threads : quick ? List.<String>of() : List.of("virtual", "handoff", "relay")) {
+            run(new Case("echo/unix/" + threads, EchoFloor.class, Map.of("transport", "unix", "threads", threads)));
+        }
         List<String> idles = quick ? List.of("park") : List.of("park", "backoff", "spin");
         List<String> transports = quick ? List.of("unix") : List.of("unix", "tcp");
         for (String transport : transports) {

@@ -36,6 +36,12 @@ public class EchoFloor {
     public String transport;
     @Param({"query-yank"})
     public String command;
+    /**
+     * Which threads carry a line ({@link EchoServer.Threads}, lower case): {@code platform} is the
+     * floor; the others price the thread hops of jqmp's path one by one.
+     */
+    @Param({"platform"})
+    public String threads;
 
     private Path dir;
     private EchoServer echo;
@@ -44,9 +50,10 @@ public class EchoFloor {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("jqmp-echo");
+        EchoServer.Threads t = EchoServer.Threads.valueOf(threads.toUpperCase(java.util.Locale.ROOT));
         echo = switch (transport) {
-            case "unix" -> EchoServer.unix(dir.resolve("echo.sock"));
-            case "tcp" -> EchoServer.tcp();
+            case "unix" -> EchoServer.unix(dir.resolve("echo.sock"), t);
+            case "tcp" -> EchoServer.tcp(t);
             default -> throw new IllegalArgumentException("transport must be unix or tcp, not '" + transport + "'");
         };
         prober = Prober.open(echo.endpoint(), true);

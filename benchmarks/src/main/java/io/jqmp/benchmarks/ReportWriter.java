@@ -255,6 +255,20 @@ final class ReportWriter {
         latencyRow(new String[] {"unix", ""}, "echo/unix");
         latencyRow(new String[] {"tcp", ""}, "echo/tcp");
         line("");
+        line("## Where the time goes: the price of each thread hop (µs, Unix socket)");
+        line("");
+        line("The echo server again, with the line carried by the threads jqmp's path uses, one hop added at a time."
+                + " jqmp's OOB path is the last row's shape (reader virtual thread, monitor platform thread,"
+                + " writer virtual thread) plus parsing, checking and the handler.");
+        line("");
+        latencyHeader("echo carried by", "");
+        latencyRow(new String[] {"one platform thread (the floor)", ""}, "echo/unix");
+        latencyRow(new String[] {"one virtual thread", ""}, "echo/unix/virtual");
+        latencyRow(new String[] {"reader VT -> writer VT", ""}, "echo/unix/handoff");
+        latencyRow(new String[] {"reader VT -> platform thread (unpark) -> writer VT", ""}, "echo/unix/relay");
+        latencyRow(new String[] {"jqmp exec-oob, idle main loop", ""},
+                BenchReport.latencyKey("jqmp", "unix", "park", "oob", "idle", HEADLINE_LOADERS));
+        line("");
     }
 
     private void throughputAll() {

@@ -49,6 +49,23 @@ class ProberTest {
     }
 
     @Test
+    void everyEchoThreadingEchoesInOrder() throws IOException {
+        for (EchoServer.Threads t : EchoServer.Threads.values()) {
+            try (EchoServer echo = EchoServer.unix(dir.resolve(t + ".sock"), t);
+                 Prober p = Prober.open(echo.endpoint(), true)) {
+                assertTrue(p.oob(), t.toString());
+                for (long id = 1; id <= 20; id++) {
+                    p.send(Prober.request(true, "query-yank", null, id));
+                }
+                for (long id = 1; id <= 20; id++) {
+                    assertEquals(id, p.awaitLine(), t.toString());
+                }
+                assertEquals("{\"exec-oob\": \"query-yank\", \"id\": 20}", p.lastLine());
+            }
+        }
+    }
+
+    @Test
     void badEndpointIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Prober.connect("pipe:x"));
         assertEquals("endpoint must be unix:PATH or tcp:HOST:PORT, not 'pipe:x'", e.getMessage());
