@@ -270,6 +270,11 @@ public final class BenchReport {
             outcomes.put(c.key(), new Outcome(c, null, why));
             say(c.key() + " FAILED: " + why + " (details in " + logFile + ")");
         }
+        try {
+            save(); // after every case, so an interrupted run can still be written up with --rewrite
+        } catch (IOException e) {
+            say("cannot save results: " + e);
+        }
     }
 
     private static void say(String s) {

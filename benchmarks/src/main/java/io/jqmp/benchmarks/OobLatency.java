@@ -79,15 +79,17 @@ public class OobLatency {
             throw new IllegalArgumentException("an in-band probe is never answered while the main loop is blocked");
         }
         server = Target.open(target, transport, idle, outOfBand);
+        // Negotiate before loading: QEMU runs qmp_capabilities in the main loop, so a client
+        // cannot even negotiate while it is blocked (jqmp answers negotiation on the reader).
+        prober = Prober.open(server.endpoint(0), outOfBand);
+        if (outOfBand && !prober.oob()) {
+            throw new IllegalStateException(target + " does not offer the oob capability");
+        }
         switch (load) {
             case "idle" -> { }
             case "blocked" -> server.blockMainLoop();
             case "saturated" -> loader = Loader.start(i -> server.endpoint(i + 1), loaders, LOADER_DEPTH, loadCommand);
             default -> throw new IllegalArgumentException("load must be idle, blocked or saturated, not '" + load + "'");
-        }
-        prober = Prober.open(server.endpoint(0), outOfBand);
-        if (outOfBand && !prober.oob()) {
-            throw new IllegalStateException(target + " does not offer the oob capability");
         }
         // One checked probe: the command must succeed, not merely be answered.
         long id = prober.nextId();

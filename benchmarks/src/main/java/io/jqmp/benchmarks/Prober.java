@@ -60,6 +60,19 @@ public final class Prober implements Closeable {
      */
     public static Prober open(String endpoint, boolean wantOob) throws IOException {
         Prober p = connect(endpoint);
+        // A server that never answers (a QEMU whose main loop is blocked cannot negotiate) must
+        // not hang a benchmark's set-up: close the socket if negotiation takes longer than 10 s.
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(10_000);
+                if (!done.get()) {
+                    p.close();
+                }
+            } catch (InterruptedException | IOException e) {
+                // nothing to time out
+            }
+        });
         try {
             p.readLine();
             String greeting = p.lastLine();
@@ -74,6 +87,7 @@ public final class Prober implements Closeable {
             if (p.lastLine().contains("\"error\"")) {
                 throw new IOException("qmp_capabilities failed: " + p.lastLine());
             }
+            done.set(true);
             return p;
         } catch (IOException | RuntimeException e) {
             p.close();
