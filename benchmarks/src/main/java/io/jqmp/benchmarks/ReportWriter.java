@@ -416,8 +416,8 @@ final class ReportWriter {
         return us >= 100 ? String.format(Locale.ROOT, "%,.0f", us) : String.format(Locale.ROOT, "%.1f", us);
     }
 
-    private static String nanos(Histogram h, double percentile) {
-        return h == null ? NA : String.format(Locale.ROOT, "%,d", p(h, percentile));
+    static String nanos(Histogram h, double percentile) {
+        return h == null ? NA : String.format(Locale.ROOT, "%,.0f", p(h, percentile));
     }
 
     private static String ratio(Histogram a, Histogram b, double percentile) {

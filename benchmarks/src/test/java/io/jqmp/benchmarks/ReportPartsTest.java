@@ -44,6 +44,8 @@ class ReportPartsTest {
         h.recordValue(1_000_000);
         assertEquals("1,000", ReportWriter.micros(h, 50));
         assertEquals("n/a", ReportWriter.micros(null, 50));
+        assertEquals("1,000,447", ReportWriter.nanos(h, 50));
+        assertEquals("n/a", ReportWriter.nanos(null, 99));
         assertEquals("n/a", ReportWriter.count(Double.NaN));
         assertEquals("11,547", ReportWriter.count(11_546.6));
     }
