@@ -1,0 +1,363 @@
+package io.jqmp.benchmarks;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The driver of {@code ./jqmp bench}: runs the headline benchmarks against an embedded jqmp
+ * server, a QEMU 7.2 (when installed) and the echo floor in one run, and writes
+ * {@code docs/benchmarks.md} with tables, ratios and PNG plots of the latency distributions.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.jqmp.benchmarks.BenchReport [--quick] [--out FILE]
+ * [--no-qemu]}. Single-threaded; each benchmark runs in its own forked JVM, one after the other.
+ */
+public final class BenchReport {
+    /** One benchmark run: a class with fixed parameters. */
+    record Case(String key, Class<?> bench, Map<String, String> params) implements Serializable {
+    }
+
+    /** A case's outcome: its result, or why it failed. */
+    record Outcome(Case c, RunResult result, String error) implements Serializable {
+        boolean ok() {
+            return result != null;
+        }
+    }
+
+    /** Everything the report is written from, saved so {@code --rewrite} can redo the text without rerunning. */
+    record Saved(boolean quick, String qemuVersion, String qemuNote, String loadAtStart, String date,
+                 LinkedHashMap<String, Outcome> outcomes) implements Serializable {
+    }
+
+    private boolean quick;
+    private final Path out;
+    private final Path logFile;
+    private final LinkedHashMap<String, Outcome> outcomes = new LinkedHashMap<>();
+    private String qemuPattern;
+    private String qemuVersion = "not installed";
+    private String qemuNote;
+    private String loadAtStart = loadAverage();
+    private String date = now();
+
+    private BenchReport(boolean quick, Path out) {
+        this.quick = quick;
+        this.out = out;
+        this.logFile = Path.of("benchmarks", "target", quick ? "bench-quick.log" : "bench-full.log");
+    }
+
+    public static void main(String[] args) throws IOException {
+        boolean quick = false;
+        boolean useQemu = true;
+        boolean rewrite = false;
+        Path out = Path.of("docs", "benchmarks.md");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--no-qemu" -> useQemu = false;
+                case "--out" -> out = Path.of(args[++i]);
+                case "--rewrite" -> rewrite = true;
+                default -> {
+                    System.err.println("usage: BenchReport [--quick] [--no-qemu] [--rewrite] [--out FILE]");
+                    System.exit(2);
+                }
+            }
+        }
+        BenchReport report = new BenchReport(quick, out);
+        if (rewrite) {
+            report.rewrite();
+        } else {
+            report.run(useQemu);
+        }
+    }
+
+    /** Where a run's results are saved: next to the log, one file per kind of run. */
+    private Path savedFile(boolean quickRun) {
+        return Path.of("benchmarks", "target", quickRun ? "bench-quick.ser" : "bench-full.ser");
+    }
+
+    /** Rewrites the report from the last saved full run (else the last quick run), without measuring. */
+    private void rewrite() throws IOException {
+        Path f = Files.exists(savedFile(false)) && !quick ? savedFile(false) : savedFile(true);
+        if (!Files.exists(f)) {
+            say("no saved results in benchmarks/target: run ./jqmp bench first");
+            System.exit(2);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(f))) {
+            Saved saved = (Saved) in.readObject();
+            quick = saved.quick();
+            qemuVersion = saved.qemuVersion();
+            qemuNote = saved.qemuNote();
+            loadAtStart = saved.loadAtStart();
+            date = saved.date();
+            outcomes.putAll(saved.outcomes());
+        } catch (ClassNotFoundException e) {
+            throw new IOException("cannot read " + f, e);
+        }
+        new ReportWriter(this).write();
+        say("rewrote " + out + " from " + f);
+    }
+
+    private void save() throws IOException {
+        try (ObjectOutputStream o = new ObjectOutputStream(Files.newOutputStream(savedFile(quick)))) {
+            o.writeObject(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes));
+        }
+    }
+
+    private void run(boolean useQemu) throws IOException {
+        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        Files.deleteIfExists(logFile);
+        Optional<Path> binary = useQemu ? Qemu.find() : Optional.empty();
+        Qemu latencyQemu = null;
+        Qemu throughputQemu = null;
+        try {
+            if (binary.isEmpty()) {
+                qemuNote = useQemu ? Qemu.BINARY + " is not installed: the QEMU columns are empty."
+                        : "QEMU comparison switched off (--no-qemu).";
+                say(qemuNote);
+            } else {
+                latencyQemu = Qemu.start(binary.get(), Target.QEMU_MONITORS);
+                qemuPattern = latencyQemu.endpointPattern();
+                qemuVersion = latencyQemu.version();
+                say("comparing with " + qemuVersion + " (" + binary.get() + ")");
+            }
+            runLatency();
+            // A second QEMU with 64 monitors for the throughput shapes (one client per monitor).
+            if (binary.isPresent()) {
+                latencyQemu.close();
+                latencyQemu = null;
+                throughputQemu = Qemu.start(binary.get(), 64);
+                qemuPattern = throughputQemu.endpointPattern();
+            }
+            runThroughput();
+            if (throughputQemu != null) {
+                throughputQemu.close();
+                throughputQemu = null;
+            }
+            runMicro();
+        } finally {
+            if (latencyQemu != null) {
+                latencyQemu.close();
+            }
+            if (throughputQemu != null) {
+                throughputQemu.close();
+            }
+        }
+        save();
+        new ReportWriter(this).write();
+        say("wrote " + out);
+    }
+
+    // ------------------------------------------------------------------ the sets
+
+    private void runLatency() {
+        List<String> loaderCounts = quick ? List.of("16") : List.of("1", "4", "16");
+        for (String transport : quick ? List.of("unix") : List.of("unix", "tcp")) {
+            run(new Case("echo/" + transport, EchoFloor.class, Map.of("transport", transport)));
+        }
+        for (String threads : quick ? List.<String>of() : List.of("virtual", "handoff", "relay")) {
+            run(new Case("echo/unix/" + threads, EchoFloor.class, Map.of("transport", "unix", "threads", threads)));
+        }
+        List<String> idles = quick ? List.of("park") : List.of("park", "backoff", "spin");
+        List<String> transports = quick ? List.of("unix") : List.of("unix", "tcp");
+        for (String transport : transports) {
+            for (String idle : idles) {
+                runOobLoads("jqmp", "embedded", transport, idle, "oob", loaderCounts, true);
+            }
+        }
+        runOobLoads("jqmp", "embedded", "unix", "park", "inband", loaderCounts, false);
+        if (qemuPattern != null) {
+            runOobLoads("qemu", qemuPattern, "unix", "park", "oob", loaderCounts, true);
+            runOobLoads("qemu", qemuPattern, "unix", "park", "inband", quick ? List.of("16") : List.of("16"), false);
+        }
+    }
+
+    private void runOobLoads(String server, String target, String transport, String idle, String mode,
+                             List<String> loaderCounts, boolean withBlocked) {
+        List<String> loads = new ArrayList<>(List.of("idle"));
+        if (withBlocked) {
+            loads.add("blocked");
+        }
+        loads.add("saturated");
+        for (String load : loads) {
+            List<String> counts = load.equals("saturated") ? loaderCounts : List.of("0");
+            for (String n : counts) {
+                Map<String, String> p = new LinkedHashMap<>();
+                p.put("target", target);
+                p.put("transport", transport);
+                p.put("idle", idle);
+                p.put("mode", mode);
+                p.put("load", load);
+                p.put("loaders", n.equals("0") ? "1" : n);
+                run(new Case(latencyKey(server, transport, idle, mode, load, n), OobLatency.class, p));
+            }
+        }
+    }
+
+    static String latencyKey(String server, String transport, String idle, String mode, String load, String loaders) {
+        return "oob/" + server + "/" + transport + "/" + idle + "/" + mode + "/" + load
+                + (load.equals("saturated") ? "/" + loaders : "");
+    }
+
+    private void runThroughput() {
+        List<String> shapes = quick ? List.of("8x8") : List.of("1x1", "1x8", "8x8", "64x8");
+        for (String shape : shapes) {
+            run(new Case("thr/jqmp/" + shape, InbandThroughput.class,
+                    Map.of("target", "embedded", "shape", shape, "transport", "unix")));
+            if (qemuPattern != null) {
+                run(new Case("thr/qemu/" + shape, InbandThroughput.class,
+                        Map.of("target", qemuPattern, "shape", shape)));
+            }
+        }
+    }
+
+    private void runMicro() {
+        if (quick) {
+            return;
+        }
+        for (String queue : List.of("monitor", "abq", "ltq")) {
+            for (String idle : List.of("park", "backoff", "spin")) {
+                run(new Case("queue/" + queue + "/" + idle, QueueHandoff.class, Map.of("queue", queue, "idle", idle)));
+            }
+        }
+        for (String size : List.of("realistic", "large")) {
+            run(new Case("framing/" + size, Framing.class, Map.of("size", size)));
+        }
+    }
+
+    private void run(Case c) {
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include(Pattern.quote(c.bench().getName() + "."))
+                .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(1))
+                .forks(1)
+                .timeout(TimeValue.seconds(60))
+                .shouldFailOnError(true)
+                .output(logFile.toString());
+        c.params().forEach(o::param);
+        long t0 = System.nanoTime();
+        try {
+            var results = new Runner(o.build()).run();
+            if (results.size() != 1) {
+                throw new RunnerException("expected one result, got " + results.size());
+            }
+            outcomes.put(c.key(), new Outcome(c, results.iterator().next(), null));
+            say(String.format(Locale.ROOT, "%-44s %6.1f s", c.key(), (System.nanoTime() - t0) / 1e9));
+        } catch (RunnerException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            outcomes.put(c.key(), new Outcome(c, null, why));
+            say(c.key() + " FAILED: " + why + " (details in " + logFile + ")");
+        }
+        try {
+            save(); // after every case, so an interrupted run can still be written up with --rewrite
+        } catch (IOException e) {
+            say("cannot save results: " + e);
+        }
+    }
+
+    private static void say(String s) {
+        System.out.println("bench: " + s);
+    }
+
+    // ------------------------------------------------------------------ access for the writer
+
+    boolean quick() {
+        return quick;
+    }
+
+    Path out() {
+        return out;
+    }
+
+    String qemuVersion() {
+        return qemuVersion;
+    }
+
+    String qemuNote() {
+        return qemuNote;
+    }
+
+    boolean hasQemu() {
+        return qemuNote == null;
+    }
+
+    String date() {
+        return date;
+    }
+
+    String loadAtStart() {
+        return loadAtStart;
+    }
+
+    Map<String, Outcome> outcomes() {
+        return outcomes;
+    }
+
+    /** The primary sample distribution of a SampleTime result, in nanoseconds. */
+    static Histogram histogram(RunResult r) {
+        Result<?> primary = r.getPrimaryResult();
+        double toNanos = switch (primary.getScoreUnit()) {
+            case "us/op" -> 1_000;
+            case "ms/op" -> 1_000_000;
+            case "ns/op" -> 1;
+            default -> throw new IllegalArgumentException("not a latency unit: " + primary.getScoreUnit());
+        };
+        Histogram h = new Histogram(3);
+        Iterator<Map.Entry<Double, Long>> it = primary.getStatistics().getRawData();
+        while (it.hasNext()) {
+            Map.Entry<Double, Long> e = it.next();
+            h.recordValueWithCount(Math.max(1, Math.round(e.getKey() * toNanos)), e.getValue());
+        }
+        return h;
+    }
+
+    /** A secondary (aux counter) score, or NaN when absent. */
+    static double secondary(RunResult r, String name) {
+        Result<?> s = r.getSecondaryResults().get(name);
+        return s == null ? Double.NaN : s.getScore();
+    }
+
+    static String machineCpu() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String now() {
+        return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+    }
+}

@@ -1,0 +1,220 @@
+package io.jqmp.benchmarks;
+
+import io.jqmp.dispatch.IdleStrategy;
+import io.jqmp.server.QmpServer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.IntStream;
+
+/**
+ * The server a benchmark talks to: an embedded jqmp {@link QmpServer} in this JVM, or an external
+ * QMP server (QEMU, {@code jqmp serve}) named by an endpoint.
+ *
+ * <p>An external Unix endpoint may contain {@code %d}, replaced by the connection's index
+ * (0 = the prober, 1.. = loaders or the blocker), because QEMU serves one client per monitor
+ * socket: start it with one {@code -qmp unix:DIR/mN.sock} per connection. Without {@code %d}
+ * every connection goes to the same endpoint.
+ *
+ * <p>Used by one benchmark thread: set up, measured, closed.
+ */
+public final class Target implements Closeable {
+    /** The schema resource of the embedded server's extra commands. */
+    public static final String SCHEMA = "io/jqmp/benchmarks/bench-schema.json";
+
+    /**
+     * Monitors the comparison QEMU is started with; QEMU 7.2's query-yank lists each monitor's
+     * chardev, so the embedded answer lists as many to keep the answers the same size.
+     */
+    public static final int QEMU_MONITORS = 17;
+
+    private static final List<Map<String, Object>> YANK_INSTANCES = IntStream.range(0, QEMU_MONITORS)
+            .mapToObj(i -> Map.<String, Object>of("type", "chardev", "id", "compat_monitor" + i))
+            .toList();
+    private static final Map<String, Object> STATUS =
+            Map.of("running", true, "singlestep", false, "status", "running");
+
+    /**
+     * Kept referenced so the setting sticks: loaders closing at the end of a trial make the server
+     * log every dropped connection, which would bury the benchmark output.
+     */
+    private static final Logger JQMP_LOG = Logger.getLogger("io.jqmp");
+
+    private final QmpServer server;
+    private final String pattern;
+    private final Path dir;
+    private Prober blocker;
+    private Path fifo;
+    private boolean closed;
+
+    private Target(QmpServer server, String pattern, Path dir) {
+        this.server = server;
+        this.pattern = pattern;
+        this.dir = dir;
+    }
+
+    /**
+     * Opens {@code target}: {@code embedded} (a server on {@code transport} {@code unix} or
+     * {@code tcp}, monitor idling with {@code idle}, offering OOB when {@code offerOob}), or an
+     * external {@code unix:PATH} / {@code tcp:HOST:PORT}.
+     */
+    public static Target open(String target, String transport, String idle, boolean offerOob) throws IOException {
+        Path dir = Files.createTempDirectory("jqmp-bench");
+        if (!target.equals("embedded")) {
+            return new Target(null, target, dir);
+        }
+        String listen = switch (transport) {
+            case "unix" -> "unix:" + dir.resolve("qmp.sock");
+            case "tcp" -> "tcp:127.0.0.1:0";
+            default -> throw new IllegalArgumentException("transport must be unix or tcp, not '" + transport + "'");
+        };
+        QmpServer server = embedded(listen, idle, offerOob).start();
+        return new Target(server, server.endpoints().get(0).toString(), dir);
+    }
+
+    /** A jqmp server builder with the benchmark commands, not yet started. */
+    public static QmpServer embedded(String listen, String idle, boolean offerOob) {
+        JQMP_LOG.setLevel(Level.SEVERE);
+        return QmpServer.builder()
+                .listen(listen)
+                .schemaResource(SCHEMA)
+                .handler("query-yank", ctx -> YANK_INSTANCES)
+                .handler("query-status", ctx -> STATUS)
+                .handler("bench-ping", ctx -> null)
+                .monitorIdleStrategy(() -> IdleStrategy.parse(idle))
+                .offerOob(offerOob)
+                .xOobTest(true)
+                .maxConnections(256)
+                .build();
+    }
+
+    /** The embedded server, or null for an external target. */
+    public QmpServer server() {
+        return server;
+    }
+
+    /** The endpoint of connection {@code index} (0 = the prober). */
+    public String endpoint(int index) {
+        return pattern.contains("%d") ? pattern.replace("%d", Integer.toString(index)) : pattern;
+    }
+
+    /**
+     * Blocks the target's main loop with an in-band command on connection 1 until {@link #close}:
+     * {@code x-oob-test} with {@code lock: true} on jqmp; on QEMU a {@code blockdev-add} of a
+     * blkdebug node whose config file is a FIFO nobody writes (QEMU's own OOB test).
+     */
+    public void blockMainLoop() throws IOException {
+        blocker = Prober.open(endpoint(1), false);
+        if (server != null) {
+            blocker.send(Prober.request(false, "x-oob-test", "{\"lock\": true}", 1));
+            // Nothing else runs in-band here, so a held BQL means the blocker is running.
+            awaitCondition(() -> server.bql().isLocked(), "the main loop to take x-oob-test");
+            return;
+        }
+        fifo = dir.resolve("block.fifo");
+        try {
+            Process p = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("mkfifo " + fifo + " failed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        // A fresh node name per use: nodes of earlier trials stay in QEMU.
+        String node = "blk" + Long.toHexString(System.nanoTime());
+        blocker.send(Prober.request(false, "blockdev-add",
+                "{\"driver\": \"blkdebug\", \"node-name\": \"" + node + "\", \"config\": \"" + fifo
+                        + "\", \"image\": {\"driver\": \"null-co\", \"read-zeroes\": true}}", 1));
+        Path wchan = mainThreadWaitChannel();
+        if (wchan != null) {
+            // Linux: QEMU's main thread waits in the kernel for a FIFO writer.
+            awaitCondition(() -> readOrEmpty(wchan).equals("wait_for_partner"), "QEMU's main loop to block on the FIFO");
+        }
+    }
+
+    /**
+     * Linux only: {@code /proc/PID/wchan} of the process serving {@code endpoint(0)}, found by the
+     * socket path on its command line; null when it cannot be found (TCP, another system).
+     */
+    private Path mainThreadWaitChannel() throws IOException {
+        String ep = endpoint(0);
+        Path proc = Path.of("/proc");
+        if (!ep.startsWith("unix:") || !Files.isDirectory(proc)) {
+            return null;
+        }
+        String socket = ep.substring(5);
+        try (var s = Files.list(proc)) {
+            for (Path p : s.filter(d -> d.getFileName().toString().matches("[0-9]+")).toList()) {
+                String cmdline = readOrEmpty(p.resolve("cmdline")).replace('\0', ' ');
+                if (cmdline.contains("unix:" + socket + ",")) {
+                    return p.resolve("wchan");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Polls {@code condition} every millisecond for at most 10 s. */
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Unblocks the main loop if it was blocked, waits for the blocking command's answer, and cleans up. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (blocker != null) {
+                if (server != null) {
+                    server.releaseOobTestLock();
+                } else {
+                    // Opening the FIFO for writing lets QEMU's open() return; it reads an empty config.
+                    try (OutputStream o = Files.newOutputStream(fifo)) {
+                        o.flush();
+                    }
+                }
+                blocker.awaitId(1);
+                blocker.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (fifo != null) {
+                Files.deleteIfExists(fifo);
+            }
+            try (var s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.jqmp.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jqmp.protocol.JsonResult;
+import io.jqmp.protocol.JsonStreamer;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportPartsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void plotIsAPngOfTheDocumentedSize() throws IOException {
+        Histogram h = new Histogram(3);
+        for (int i = 1; i <= 1000; i++) {
+            h.recordValue(i * 1000L); // 1 µs .. 1 ms
+        }
+        PercentilePlot plot = new PercentilePlot("test").add("a", h).add("empty", new Histogram(3));
+        assertEquals(1, plot.size());
+        Path png = dir.resolve("sub/p.png");
+        plot.write(png);
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(900, img.getWidth());
+        assertEquals(560, img.getHeight());
+        assertEquals(0xffffff, img.getRGB(2, 2) & 0xffffff);
+    }
+
+    @Test
+    void microsFormatting() {
+        Histogram h = new Histogram(3);
+        h.recordValue(12_000);
+        assertEquals("12.0", ReportWriter.micros(h, 50));
+        h.reset();
+        h.recordValue(1_000_000);
+        assertEquals("1,000", ReportWriter.micros(h, 50));
+        assertEquals("n/a", ReportWriter.micros(null, 50));
+        assertEquals("1,000,447", ReportWriter.nanos(h, 50));
+        assertEquals("n/a", ReportWriter.nanos(null, 99));
+        assertEquals("n/a", ReportWriter.count(Double.NaN));
+        assertEquals("11,547", ReportWriter.count(11_546.6));
+    }
+
+    @Test
+    void latencyKeysNameLoadersOnlyWhenSaturated() {
+        assertEquals("oob/jqmp/unix/park/oob/idle", BenchReport.latencyKey("jqmp", "unix", "park", "oob", "idle", "16"));
+        assertEquals("oob/qemu/unix/park/inband/saturated/16",
+                BenchReport.latencyKey("qemu", "unix", "park", "inband", "saturated", "16"));
+    }
+
+    @Test
+    void framingRequestsParse() {
+        for (String size : List.of("realistic", "large")) {
+            byte[] b = Framing.request(size);
+            List<JsonResult> r = new JsonStreamer().feedAll(b);
+            assertEquals(1, r.size(), size);
+            assertInstanceOf(JsonResult.Value.class, r.get(0), size);
+        }
+        assertEquals(292, Framing.request("realistic").length);
+        assertTrue(Framing.request("large").length > 700_000);
+    }
+}
