@@ -17,8 +17,14 @@ public final class Main {
               call     run one command on a QMP server and print its answer
               shell    an interactive QMP shell with history and completion
               events   print a QMP server's events as JSON lines
-              test     build and run the test suite (the launcher runs it with Maven)
               help     show this text, or 'jqmp help COMMAND' for one command
+
+            run by the ./jqmp launcher (they build other modules):
+              test     build and run the test suite
+              bench    JMH benchmarks against jqmp and QEMU; writes docs/benchmarks.md (--quick: ~2 min)
+              stress   bounded stress scenarios: flood, hostile, connections, postcopy, all
+              fuzz     a coverage-guided fuzzing session: streamer, streamer-small, request, schema
+              build    rebuild the runtime jar
 
             Options may come before or after positional arguments.
             """;
