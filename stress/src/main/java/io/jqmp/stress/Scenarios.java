@@ -14,6 +14,7 @@ public final class Scenarios {
         ALL.put("flood", FloodScenario::new);
         ALL.put("hostile", HostileScenario::new);
         ALL.put("connections", ConnectionsScenario::new);
+        ALL.put("postcopy", PostcopyScenario::new);
     }
 
     private Scenarios() {
