@@ -26,6 +26,11 @@ import org.HdrHistogram.ConcurrentHistogram;
  * {@code migrate} with {@code resume}). Invariants: every out-of-band command and probe answered;
  * in-band answers none lost, duplicated or reordered; memory identical on both sides; MIGRATION
  * events in a valid order; every migration completed.
+ *
+ * <p>Threading: {@link #run} drives every step on the runner's thread, one iteration at a time;
+ * each iteration adds a reader virtual thread per management connection and one platform thread
+ * for the {@code query-yank} prober, all ended before the next iteration. Counters and histograms
+ * are thread-safe, for the progress line.
  */
 final class PostcopyScenario implements Scenario {
     static final long MEMORY = 8L << 20;
