@@ -1,8 +1,8 @@
 package io.jqmp.stress;
 
 /**
- * One stress scenario. A new scenario (for example {@code postcopy}, once the simulated machine
- * exists) is one more implementation of this interface plus one line in {@link Scenarios}.
+ * One stress scenario. A new scenario is one more implementation of this interface plus one line
+ * in {@link Scenarios}.
  *
  * <p>Threading: {@link #run} is called once, on the runner's thread; it may start any threads it
  * needs but must stop them all before returning, and must return soon after

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The scenarios by name. Adding one (e.g. {@code postcopy}) is one line here. Immutable; any thread.
+ * The scenarios by name. Adding one is one line here (and a share in {@code StressMain.ALL_SHARES}). Immutable; any thread.
  */
 public final class Scenarios {
     private static final Map<String, Supplier<Scenario>> ALL = new LinkedHashMap<>();
@@ -14,6 +14,7 @@ public final class Scenarios {
         ALL.put("flood", FloodScenario::new);
         ALL.put("hostile", HostileScenario::new);
         ALL.put("connections", ConnectionsScenario::new);
+        ALL.put("postcopy", PostcopyScenario::new);
     }
 
     private Scenarios() {

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class StressMain {
     /** Shares of the duration that {@code all} gives each scenario, in run order. */
-    static final Map<String, Double> ALL_SHARES = Map.of("flood", 0.3, "hostile", 0.45, "connections", 0.25);
+    static final Map<String, Double> ALL_SHARES = Map.of("flood", 0.25, "hostile", 0.35, "connections", 0.2, "postcopy", 0.2);
 
     // Held so the level set on it is not lost when the logger is collected.
     private static final Logger JQMP_LOG = Logger.getLogger("io.jqmp");

@@ -28,7 +28,7 @@ class StressAllTest {
             report = StressMain.run(o, out);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(List.of("flood", "hostile", "connections"), report.results().stream().map(ScenarioResult::name).toList());
+        assertEquals(List.of("flood", "hostile", "connections", "postcopy"), report.results().stream().map(ScenarioResult::name).toList());
         assertTrue(report.passed(), printed);
         assertTrue(printed.contains("every invariant held"), printed);
         for (ScenarioResult r : report.results()) {
@@ -36,11 +36,16 @@ class StressAllTest {
         }
         ScenarioResult connections = report.results().get(2);
         assertEquals(1_000L, ((Number) connections.metrics().get("negotiated")).longValue());
+        ScenarioResult postcopy = report.results().get(3);
+        long iterations = ((Number) postcopy.metrics().get("iterations")).longValue();
+        assertTrue(iterations >= 1, printed);
+        assertEquals(iterations, ((Number) postcopy.metrics().get("migrations completed and verified")).longValue(), printed);
         String written = Files.readString(json);
         assertTrue(written.startsWith("{\n  \"scenario\": \"all\",\n  \"pass\": true,"), written);
         String md = Files.readString(dir.resolve("all.md"));
         assertTrue(md.startsWith("# jqmp stress: all — PASS"), md);
         assertTrue(md.contains("## hostile — PASS"), md);
+        assertTrue(md.contains("## postcopy — PASS"), md);
     }
 
     @Test
