@@ -83,12 +83,17 @@ final class Incoming {
         }
         listening = false;
         try {
+            if (recovering) {
+                // As QEMU: recovering from the moment the channel is accepted, so a channel that
+                // breaks before its handshake brings the destination back to postcopy-paused
+                // (with its event), ready for another migrate-recover.
+                mig.transition("postcopy-paused", "postcopy-recover");
+            }
             MigrationChannel.Frame f = ch.read();
             if (recovering) {
                 if (f.type() != MigrationChannel.RESUME || f.arg() != memory.pageCount()) {
                     throw new IOException("expected a resume handshake for " + memory.pageCount() + " pages");
                 }
-                mig.transition("postcopy-paused", "postcopy-recover");
                 memory.setRequester(requests::add);
                 ch.send(MigrationChannel.RECEIVED, 0, MigrationChannel.toBytes(memory.presentBitmap()));
                 startReturnPath(ch);

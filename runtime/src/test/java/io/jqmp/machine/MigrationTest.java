@@ -255,6 +255,30 @@ class MigrationTest {
         }
     }
 
+    @Test
+    void aRecoveryChannelThatBreaksBeforeItsHandshakePausesTheDestinationAgain() throws Exception {
+        try (MachineRig src = new MachineRig(dir, "src", SOURCE);
+                MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
+                QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
+            startPostcopy(s, d, 20 * 4096);
+            assertEquals("{\"return\": {}}", d.call("{\"exec-oob\": \"yank\", \"arguments\": {\"instances\": [{\"type\": \"migration\"}]}}"));
+            s.awaitMigration("postcopy-paused");
+            waitFor(d, "postcopy-paused", 3);
+            d.ok("migrate-recover", "{\"uri\": \"" + uri("rec0") + "\"}");
+            // Something connects and hangs up before any handshake: as QEMU, the destination goes
+            // to postcopy-recover when it accepts, then back to postcopy-paused.
+            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(uri("rec0").substring(5))).close();
+            assertEquals(List.of("active", "postcopy-active", "postcopy-paused", "postcopy-recover", "postcopy-paused"),
+                    waitFor(d, "postcopy-paused", 5));
+            d.ok("migrate-recover", "{\"uri\": \"" + uri("rec1") + "\"}");
+            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
+            s.ok("migrate", "{\"uri\": \"" + uri("rec1") + "\", \"resume\": true}");
+            s.awaitMigration("completed");
+            d.awaitMigration("completed");
+            assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
+        }
+    }
+
     /** Waits for the next MIGRATION {@code status}, which must be the {@code count}-th; returns the statuses up to it. */
     private static List<String> waitFor(QmpPeer p, String status, int count) throws InterruptedException {
         List<String> seen = p.awaitMigration(status);
