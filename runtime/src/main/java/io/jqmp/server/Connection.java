@@ -35,7 +35,7 @@ final class Connection implements Session {
     private final long maxBacklog;
 
     // Reader-thread state.
-    private final JsonStreamer streamer = new JsonStreamer();
+    private final JsonStreamer streamer;
     private volatile boolean commandMode;
     private volatile boolean oobEnabled;
 
@@ -60,6 +60,8 @@ final class Connection implements Session {
         this.server = server;
         this.router = new RequestRouter(server, this);
         this.maxBacklog = server.config().maxOutputBacklog();
+        QmpServerConfig.JsonLimits limits = server.config().jsonLimits();
+        this.streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
     }
 
     @Override

@@ -297,6 +297,7 @@ public final class QmpServer implements AutoCloseable {
         private boolean unmaskSchema;
         private boolean xOobTest = true;
         private List<Events.Throttle> throttles = Events.QEMU_THROTTLES;
+        private QmpServerConfig.JsonLimits jsonLimits = QmpServerConfig.JsonLimits.QEMU;
 
         private Builder() {
         }
@@ -409,6 +410,12 @@ public final class QmpServer implements AutoCloseable {
             return this;
         }
 
+        /** Input limits per JSON value (default: QEMU's 64 MiB, 2 Mi tokens, depth 1024). */
+        public Builder jsonLimits(QmpServerConfig.JsonLimits limits) {
+            this.jsonLimits = Objects.requireNonNull(limits);
+            return this;
+        }
+
         public Builder throttles(List<Events.Throttle> throttles) {
             this.throttles = List.copyOf(throttles);
             return this;
@@ -464,7 +471,7 @@ public final class QmpServer implements AutoCloseable {
             }
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles);
+                    unmaskSchema, throttles, jsonLimits);
             return new QmpServer(config, schema, bound, xOobTest);
         }
 

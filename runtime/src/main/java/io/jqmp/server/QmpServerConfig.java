@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  * @param pretty            pretty-printed output, as QEMU's {@code pretty=on}
  * @param unmaskSchema      {@code query-qmp-schema} shows real type names instead of numbers
  * @param throttles         rate-limited events (default: QEMU's table)
+ * @param jsonLimits        the input limits of each connection's JSON streamer (default: QEMU's)
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -36,7 +37,23 @@ public record QmpServerConfig(
         boolean offerOob,
         boolean pretty,
         boolean unmaskSchema,
-        List<Events.Throttle> throttles) {
+        List<Events.Throttle> throttles,
+        JsonLimits jsonLimits) {
+
+    /**
+     * Input limits, as QEMU's JSON streamer has them: bytes of one value (and of one token),
+     * tokens of one value, and nesting depth. Exceeding one is answered with QEMU's error text.
+     */
+    public record JsonLimits(long maxTokenSize, long maxTokenCount, int maxNesting) {
+        public static final JsonLimits QEMU = new JsonLimits(64L << 20, 2L << 20, 1 << 10);
+
+        public JsonLimits {
+            if (maxTokenSize < 1 || maxTokenSize > 512L << 20 || maxTokenCount < 1 || maxNesting < 1) {
+                throw new IllegalArgumentException("JSON limits must be positive (token size at most 512 MiB), got "
+                        + maxTokenSize + ", " + maxTokenCount + ", " + maxNesting);
+            }
+        }
+    }
 
     /** The version a server reports: QEMU's VersionInfo. */
     public record Version(long major, long minor, long micro, String packageName) {

@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -219,6 +220,25 @@ class WireProtocolTest {
             c.expect(err("Capability oob not available"));
             c.send("{\"execute\": \"qmp_capabilities\"}");
             c.expect("{\"return\": {}}");
+        }
+    }
+
+    @Test
+    void inputLimitsAreConfigurable(@TempDir Path other) throws Exception {
+        try (TestServer s = new TestServer(other, b -> b.jsonLimits(new QmpServerConfig.JsonLimits(64 * 1024, 1000, 4)));
+                WireClient c = s.client(true)) {
+            c.send("{\"execute\": \"test-oob-ping\", \"id\": [[[\"ok\"]]]}");
+            c.expect("{\"return\": {}, \"id\": [[[\"ok\"]]]}");
+            c.send("{\"execute\": \"test-oob-ping\", \"id\": [[[[\"deep\"]]]]}");
+            c.expect(err("JSON nesting depth limit exceeded"));
+            // The rest of the oversized value gives follow-up errors, as in QEMU; then all is clean again.
+            c.send("\u0001{\"execute\": \"test-oob-ping\", \"id\": \"clean\"}");
+            String line;
+            while (!(line = c.next()).equals("{\"return\": {}, \"id\": \"clean\"}")) {
+                assertTrue(line.startsWith("{\"error\": {\"class\": \"GenericError\""), line);
+            }
+            c.send("{\"execute\": \"test-oob-ping\", \"id\": \"" + "x".repeat(70 * 1024) + "\"}");
+            c.expect(err("JSON token size limit exceeded"));
         }
     }
 
