@@ -293,17 +293,7 @@ final class Migration {
             if (incomingStarted) {
                 throw new QmpException("The incoming migration has already been started");
             }
-            MigrationUri uri;
-            try {
-                uri = MigrationUri.parse(uriText);
-            } catch (IllegalArgumentException e) {
-                throw new QmpException(e.getMessage());
-            }
-            try {
-                listenLocked(uri, false);
-            } catch (IOException e) {
-                throw new QmpException("Failed to listen on " + uriText + ": " + e.getMessage());
-            }
+            listenOn(uriText, false);
             incomingStarted = true;
         } finally {
             lock.unlock();
@@ -320,19 +310,24 @@ final class Migration {
             if (incoming != null && incoming.listening()) {
                 throw new QmpException("Migrate recovery is triggered already");
             }
-            MigrationUri uri;
-            try {
-                uri = MigrationUri.parse(uriText);
-            } catch (IllegalArgumentException e) {
-                throw new QmpException(e.getMessage());
-            }
-            try {
-                listenLocked(uri, true);
-            } catch (IOException e) {
-                throw new QmpException("Failed to listen on " + uriText + ": " + e.getMessage());
-            }
+            listenOn(uriText, true);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Parses {@code uriText} and starts listening on it; QMP errors for a bad URI or a failed bind. Lock held. */
+    private void listenOn(String uriText, boolean recovering) {
+        MigrationUri uri;
+        try {
+            uri = MigrationUri.parse(uriText);
+        } catch (IllegalArgumentException e) {
+            throw new QmpException(e.getMessage());
+        }
+        try {
+            listenLocked(uri, recovering);
+        } catch (IOException e) {
+            throw new QmpException("Failed to listen on " + uriText + ": " + e.getMessage());
         }
     }
 

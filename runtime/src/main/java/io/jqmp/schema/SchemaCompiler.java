@@ -433,16 +433,10 @@ final class SchemaCompiler {
         List<String[]> branches = new ArrayList<>();
         for (Map.Entry<?, ?> b : data.entrySet()) {
             String bname = (String) b.getKey();
-            Object type = b.getValue();
             String bwhat = "branch '" + bname + "' of " + what;
-            if (type instanceof Map<?, ?> lf) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> lfm = (Map<String, Object>) lf;
-                checkKeys(lfm, loc, bwhat, new String[] {"type"}, new String[] {"if"});
-                if (lfm.containsKey("if") && !condition(lfm.get("if"), loc, bwhat)) {
-                    continue;
-                }
-                type = lfm.get("type");
+            Object type = branchType(b.getValue(), loc, bwhat);
+            if (type == CONDITION_FALSE) {
+                continue;
             }
             if (!(type instanceof String t)) {
                 throw new SchemaException(loc, bwhat + " should be a type name");
@@ -450,6 +444,23 @@ final class SchemaCompiler {
             branches.add(new String[] {bname, t});
         }
         return new UnionDraft(name, baseName, disc, branches, features, loc);
+    }
+
+    /** What {@link #branchType} returns for a branch whose 'if' is false. */
+    private static final Object CONDITION_FALSE = new Object();
+
+    /** A union or alternate branch's type, short form or long form; {@link #CONDITION_FALSE} when its 'if' is false. */
+    private Object branchType(Object type, SourceLocation loc, String bwhat) {
+        if (type instanceof Map<?, ?> lf) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> lfm = (Map<String, Object>) lf;
+            checkKeys(lfm, loc, bwhat, new String[] {"type"}, new String[] {"if"});
+            if (lfm.containsKey("if") && !condition(lfm.get("if"), loc, bwhat)) {
+                return CONDITION_FALSE;
+            }
+            return lfm.get("type");
+        }
+        return type;
     }
 
     private AlternateDraft defineAlternate(String name, Object data, List<String> features, SourceLocation loc) {
@@ -460,16 +471,10 @@ final class SchemaCompiler {
         List<Object[]> branches = new ArrayList<>();
         for (Map.Entry<?, ?> b : m.entrySet()) {
             String bname = (String) b.getKey();
-            Object type = b.getValue();
             String bwhat = "branch '" + bname + "' of " + what;
-            if (type instanceof Map<?, ?> lf) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> lfm = (Map<String, Object>) lf;
-                checkKeys(lfm, loc, bwhat, new String[] {"type"}, new String[] {"if"});
-                if (lfm.containsKey("if") && !condition(lfm.get("if"), loc, bwhat)) {
-                    continue;
-                }
-                type = lfm.get("type");
+            Object type = branchType(b.getValue(), loc, bwhat);
+            if (type == CONDITION_FALSE) {
+                continue;
             }
             checkTypeRef(type, loc, bwhat);
             branches.add(new Object[] {bname, type});
