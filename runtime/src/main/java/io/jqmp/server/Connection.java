@@ -201,10 +201,10 @@ final class Connection implements Session {
         if (closed.get()) {
             return;
         }
-        // One message is always accepted into an empty backlog, so a reading client gets even an
-        // answer larger than the bound; unread output beyond the bound ends the connection.
+        // A message is refused only when unread output already fills the bound, so a reading
+        // client gets even an answer larger than the bound (memory: bound + one message).
         long before = backlog.getAndAdd(message.length);
-        if (before > 0 && before + message.length > maxBacklog) {
+        if (before >= maxBacklog) {
             close("output backlog exceeded " + maxBacklog + " bytes: the client is not reading");
             return;
         }
