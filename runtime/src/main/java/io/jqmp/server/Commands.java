@@ -50,7 +50,10 @@ final class Commands {
         CommandDef def = commandMode || name.equals("qmp_capabilities") ? schema.command(name).orElse(null) : null;
         CommandHandler handler = def == null ? null : handlers.get(name);
         if (def == null || handler == null) {
-            throw new QmpException(ErrorClass.CommandNotFound, "The command " + name + " has not been found");
+            // In negotiation mode QEMU rewrites every CommandNotFound into a hint.
+            throw new QmpException(ErrorClass.CommandNotFound, commandMode
+                    ? "The command " + name + " has not been found"
+                    : "Expecting capabilities negotiation with 'qmp_capabilities'");
         }
         return new Call(request, def, request.arguments(), handler);
     }
@@ -84,7 +87,7 @@ final class Commands {
             return null;
         }
         try {
-            return server.encodeChecked(Messages.success(result, id));
+            return server.encode(Messages.success(result, id));
         } catch (IllegalArgumentException e) {
             LOG.log(Level.SEVERE, "command " + call.def().name() + " returned a value that is not JSON", e);
             return server.encode(Messages.error(ErrorClass.GenericError,

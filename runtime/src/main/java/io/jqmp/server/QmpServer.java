@@ -195,13 +195,11 @@ public final class QmpServer implements AutoCloseable {
         return greeting;
     }
 
-    /** Encodes a message the server built itself (cannot fail). */
+    /**
+     * Encodes one message as the client will read it. IllegalArgumentException only when it holds
+     * a value that is not JSON, which only a handler's result can.
+     */
     byte[] encode(Map<String, Object> message) {
-        return JsonWriter.message(message, config.pretty());
-    }
-
-    /** Encodes a message holding a handler's value; IllegalArgumentException if that value is not JSON. */
-    byte[] encodeChecked(Map<String, Object> message) {
         return JsonWriter.message(message, config.pretty());
     }
 

@@ -63,7 +63,7 @@ final class RequestRouter {
         Commands.Call call;
         try {
             Request request = RequestChecker.check(value, conn.oobEnabled());
-            call = resolve(request);
+            call = commands.resolve(request, conn.commandMode());
         } catch (QmpException e) {
             byte[] rsp = server.encode(Messages.error(e, id));
             if (looksOob) {
@@ -96,15 +96,7 @@ final class RequestRouter {
     }
 
     private Commands.Call resolve212(Request request) {
-        Commands.Call call;
-        try {
-            call = commands.lookup(request, conn.commandMode());
-        } catch (QmpException e) {
-            if (!conn.commandMode() && e.errorClass() == ErrorClass.CommandNotFound) {
-                throw new QmpException(ErrorClass.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
-            }
-            throw e;
-        }
+        Commands.Call call = commands.lookup(request, conn.commandMode());
         if (request.outOfBand() && !conn.oobEnabled()) {
             throw new QmpException("Please enable Out-Of-Band first for the session during capabilities negotiation");
         }
@@ -120,18 +112,6 @@ final class RequestRouter {
             // Argument errors came from the command's marshaller in 2.12 and carried the id.
             conn.send(server.encode(Messages.error(e, request.id())));
             return null;
-        }
-    }
-
-    /** Looks the command up in the session's current command table and validates its arguments. */
-    private Commands.Call resolve(Request request) {
-        try {
-            return commands.resolve(request, conn.commandMode());
-        } catch (QmpException e) {
-            if (!conn.commandMode() && e.errorClass() == ErrorClass.CommandNotFound) {
-                throw new QmpException(ErrorClass.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
-            }
-            throw e;
         }
     }
 
