@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
@@ -19,10 +18,10 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * queue to the socket, so that neither the monitor thread nor the main loop ever touches a socket.
  *
  * <p>Threading: the session state ({@link #streamer}, negotiation) belongs to the reader thread;
- * {@link #send} and {@link #close} may be called from any thread and never block; the
- * {@code queued}/{@code inFlight} counters are shared with the main loop.
+ * {@link #send} and {@link #close} may be called from any thread and never block; in-band flow
+ * control is the {@link RequestFlow}'s.
  */
-final class Connection implements Session {
+final class Connection implements Session, Outbound {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     private static final int READ_BUFFER = 16 * 1024;
     private static final int WRITE_BUFFER = 64 * 1024;
@@ -39,10 +38,7 @@ final class Connection implements Session {
     private volatile boolean commandMode;
     private volatile boolean oobEnabled;
 
-    // Flow control, shared with the main loop: requests waiting to start, and waiting or running.
-    final AtomicInteger queued = new AtomicInteger();
-    final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean readerParked;
+    private final RequestFlow flow;
 
     // Outbound path.
     private final MpscUnboundedVarHandleArrayQueue<byte[]> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
@@ -58,7 +54,9 @@ final class Connection implements Session {
         this.channel = channel;
         this.endpoint = endpoint;
         this.server = server;
-        this.router = new RequestRouter(server, this);
+        this.flow = new RequestFlow(server.mainLoop(), this, server.config().maxPendingInband(),
+                server.config().dialect() == Dialect.V2_12, server.suspensionCounter());
+        this.router = new RequestRouter(server, this, flow);
         this.maxBacklog = server.config().maxOutputBacklog();
         QmpServerConfig.JsonLimits limits = server.config().jsonLimits();
         this.streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
@@ -87,6 +85,7 @@ final class Connection implements Session {
     void enterCommandMode(boolean oob) {
         oobEnabled = oob;
         commandMode = true;
+        flow.commandMode(oob);
     }
 
     boolean isClosed() {
@@ -106,7 +105,7 @@ final class Connection implements Session {
             router.greet();
             ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
             while (!closed.get()) {
-                if (!awaitReadable()) {
+                if (!flow.awaitRoom()) {
                     return;
                 }
                 int n = channel.read(buf);
@@ -127,7 +126,7 @@ final class Connection implements Session {
                     }
                     // Back-pressure takes effect at the byte that completed a message, as QEMU's.
                     // Only routing can make the reader wait, so other bytes need no check.
-                    if (routed && !awaitReadable()) {
+                    if (routed && !flow.awaitRoom()) {
                         return;
                     }
                 }
@@ -146,58 +145,14 @@ final class Connection implements Session {
         }
     }
 
-    /**
-     * Reader thread only: parks while this session may not submit more in-band work. Returns
-     * false when the connection closed meanwhile.
-     */
-    private boolean awaitReadable() {
-        boolean counted = false;
-        while (mustWait()) {
-            if (!counted) {
-                server.countSuspension();
-                counted = true;
-            }
-            readerParked = true;
-            if (mustWait() && !closed.get()) {
-                LockSupport.park(this);
-            }
-            readerParked = false;
-            if (closed.get()) {
-                return false;
-            }
-        }
-        return !closed.get();
-    }
-
-    private boolean mustWait() {
-        if (!commandMode) {
-            return false;
-        }
-        if (oobEnabled) {
-            // The 2.12 dialect drops instead of waiting.
-            return server.config().dialect() == Dialect.CURRENT && queued.get() >= server.config().maxPendingInband();
-        }
-        // Without OOB, one in-band command at a time, resumed once it was answered.
-        return inFlight.get() >= 1;
-    }
-
-    /** Any thread: a queued or running in-band request finished a step; let the reader look again. */
-    void wakeReader() {
-        if (readerParked) {
-            Thread r = reader;
-            if (r != null) {
-                LockSupport.unpark(r);
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- writing
 
     /**
      * Queues one complete message for the client. Any thread; never blocks. A client whose unread
      * output exceeds the configured backlog is disconnected (the reason is logged).
      */
-    void send(byte[] message) {
+    @Override
+    public void send(byte[] message) {
         if (closed.get()) {
             return;
         }
@@ -291,10 +246,7 @@ final class Connection implements Session {
         } catch (IOException e) {
             LOG.log(Level.FINE, "close failed", e);
         }
-        Thread r = reader;
-        if (r != null) {
-            LockSupport.unpark(r);
-        }
+        flow.close();
         Thread w = writer;
         if (w != null) {
             LockSupport.unpark(w);

@@ -230,8 +230,8 @@ public final class QmpServer implements AutoCloseable {
         c.start();
     }
 
-    void countSuspension() {
-        suspensions.increment();
+    LongAdder suspensionCounter() {
+        return suspensions;
     }
 
     void connectionClosed(Connection c) {

@@ -24,10 +24,12 @@ final class RequestRouter {
     private final Connection conn;
     private final Dialect dialect;
     private final Commands commands;
+    private final RequestFlow flow;
 
-    RequestRouter(QmpServer server, Connection conn) {
+    RequestRouter(QmpServer server, Connection conn, RequestFlow flow) {
         this.server = server;
         this.conn = conn;
+        this.flow = flow;
         this.dialect = server.config().dialect();
         this.commands = server.commands();
     }
@@ -170,12 +172,9 @@ final class RequestRouter {
     }
 
     private void submitInband(Commands.Call call) {
-        if (dialect == Dialect.V2_12 && conn.oobEnabled()
-                && conn.queued.get() >= server.config().maxPendingInband()) {
+        if (!flow.submit(() -> commands.execute(call, conn, false))) {
             dropCommand(call.request().id());
-            return;
         }
-        enqueue(() -> commands.execute(call, conn, false));
     }
 
     /**
@@ -189,42 +188,12 @@ final class RequestRouter {
         server.events().emit("COMMAND_DROPPED", data);
     }
 
-    /**
-     * Answers an in-band error in its turn: at once when nothing of this connection is waiting
-     * or running (so nothing it could overtake), else after the in-band work before it.
-     */
+    /** Answers an in-band error in its turn (2.12 answered them at once). */
     private void answerInOrder(byte[] response) {
-        if (!conn.commandMode() || conn.inFlight.get() == 0 || dialect == Dialect.V2_12) {
+        if (dialect == Dialect.V2_12) {
             conn.send(response);
         } else {
-            enqueue(() -> response);
-        }
-    }
-
-    /** Hands one in-band step to the main loop; its result (if any) is this connection's next answer. */
-    private void enqueue(java.util.function.Supplier<byte[]> work) {
-        conn.queued.incrementAndGet();
-        conn.inFlight.incrementAndGet();
-        Runnable task = () -> {
-            conn.queued.decrementAndGet();
-            conn.wakeReader();
-            try {
-                if (!conn.isClosed()) {
-                    byte[] rsp = work.get();
-                    if (rsp != null) {
-                        conn.send(rsp);
-                    }
-                }
-            } finally {
-                conn.inFlight.decrementAndGet();
-                conn.wakeReader();
-            }
-        };
-        while (!server.mainLoop().submit(task)) {
-            if (conn.isClosed()) {
-                return;
-            }
-            LockSupport.parkNanos(20_000);
+            flow.answerInOrder(response);
         }
     }
 }

@@ -1,0 +1,178 @@
+package io.jqmp.server;
+
+import io.jqmp.dispatch.MainLoop;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Flow control of one connection, both halves of it. The reader hands in-band steps (commands,
+ * and errors that wait their turn) to the main loop through {@link #submit}, and parks in
+ * {@link #awaitRoom} while it may not hand over more; the main loop, running a step, counts it
+ * as started (room for one more) and then as answered, and wakes the reader when it waits.
+ *
+ * <p>The rules are QEMU's (monitor/qmp.c). Before negotiation nothing goes to the main loop.
+ * Without the {@code oob} capability one step at a time: the reader stops reading after each
+ * in-band request until it was answered. With it, up to {@code maxPending} steps wait; the
+ * reader stops at the message that queued the last one and resumes as soon as the main loop
+ * takes one (before running it), so out-of-band requests still get read while it runs. A dialect
+ * that drops instead ({@code dropWhenFull}) never stops reading: {@link #submit} refuses the step.
+ *
+ * <p>Threading: {@link #commandMode}, {@link #submit}, {@link #answerInOrder} and
+ * {@link #awaitRoom} are called by the connection's reader thread only; the steps run and count
+ * themselves on the main loop; {@link #close} may be called from any thread. Nothing here blocks
+ * except {@code awaitRoom}, which parks the reader.
+ */
+final class RequestFlow {
+
+    /** What the reader may hand over before it must wait. */
+    enum Mode {
+        /** Before {@code qmp_capabilities}: nothing goes to the main loop. */
+        NEGOTIATING,
+        /** Without out-of-band: one in-band request at a time, the next read after its answer. */
+        ONE_AT_A_TIME,
+        /** With out-of-band: up to {@code maxPending} in-band requests waiting. */
+        PIPELINED
+    }
+
+    private final MainLoop mainLoop;
+    private final Outbound answers;
+    private final int maxPending;
+    private final boolean dropWhenFull;
+    private final LongAdder suspensions;
+
+    /** Steps handed over and not yet started. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Steps handed over and not yet finished (answered or found to need no answer). */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile Mode mode = Mode.NEGOTIATING;
+    private volatile boolean closed;
+    /** The reader while it parks (or is about to), else null; read by whoever frees room. */
+    private volatile Thread parkedReader;
+
+    /**
+     * @param mainLoop     runs the steps
+     * @param answers      where a step's answer goes
+     * @param maxPending   steps that may wait with out-of-band on (QEMU: 8)
+     * @param dropWhenFull whether a full queue refuses the step instead of stopping the reader
+     * @param suspensions  counts the times the reader had to stop
+     */
+    RequestFlow(MainLoop mainLoop, Outbound answers, int maxPending, boolean dropWhenFull, LongAdder suspensions) {
+        this.mainLoop = mainLoop;
+        this.answers = answers;
+        this.maxPending = maxPending;
+        this.dropWhenFull = dropWhenFull;
+        this.suspensions = suspensions;
+    }
+
+    /** Reader thread: negotiation is over, with or without the out-of-band capability. */
+    void commandMode(boolean outOfBand) {
+        mode = outOfBand ? Mode.PIPELINED : Mode.ONE_AT_A_TIME;
+    }
+
+    /**
+     * Reader thread: hands one in-band step to the main loop. Its result, unless null, is the
+     * connection's next in-band answer. Returns false, handing nothing over, when the queue is
+     * full and this dialect drops.
+     */
+    boolean submit(Supplier<byte[]> step) {
+        if (dropWhenFull && mode == Mode.PIPELINED && queued.get() >= maxPending) {
+            return false;
+        }
+        handOver(step);
+        return true;
+    }
+
+    /**
+     * Reader thread: answers an error in its turn: at once when nothing of this connection is
+     * waiting or running (there is nothing it could overtake), else after the steps before it.
+     */
+    void answerInOrder(byte[] response) {
+        if (inFlight.get() == 0) {
+            answers.send(response);
+        } else {
+            handOver(() -> response);
+        }
+    }
+
+    /**
+     * Reader thread: parks while the reader may not hand over more in-band work. Returns false
+     * when the connection closed (at once or meanwhile).
+     */
+    boolean awaitRoom() {
+        if (!mayRead()) {
+            suspensions.increment();
+            return await(this::mayRead);
+        }
+        return !closed;
+    }
+
+    /** Whether the reader may read on now. Any thread; never blocks. */
+    boolean mayRead() {
+        return switch (mode) {
+            case NEGOTIATING -> true;
+            case ONE_AT_A_TIME -> inFlight.get() == 0;
+            case PIPELINED -> dropWhenFull || queued.get() < maxPending;
+        };
+    }
+
+    /** Closes the flow: steps not yet started are skipped, and a parked reader wakes. Any thread. */
+    void close() {
+        closed = true;
+        wakeReader();
+    }
+
+    private void handOver(Supplier<byte[]> step) {
+        queued.incrementAndGet();
+        inFlight.incrementAndGet();
+        Runnable task = () -> run(step);
+        while (!mainLoop.submit(task)) {
+            // The main loop's queue is sized never to fill; should it, wait rather than drop.
+            if (closed) {
+                return;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** Main loop: one step, counted as started before it runs and as finished after its answer. */
+    private void run(Supplier<byte[]> step) {
+        queued.decrementAndGet();
+        wakeReader();
+        try {
+            if (!closed) {
+                byte[] answer = step.get();
+                if (answer != null) {
+                    answers.send(answer);
+                }
+            }
+        } finally {
+            inFlight.decrementAndGet();
+            wakeReader();
+        }
+    }
+
+    /** Reader thread: parks until {@code ready} holds or the flow closes; false when closed. */
+    private boolean await(BooleanSupplier ready) {
+        Thread me = Thread.currentThread();
+        while (!closed && !ready.getAsBoolean()) {
+            // Publish "parking", then look again: a producer changes a counter and then reads
+            // parkedReader, so one of the two sees the other (no lost wake-up).
+            parkedReader = me;
+            if (!closed && !ready.getAsBoolean()) {
+                LockSupport.park(this);
+            }
+            parkedReader = null;
+        }
+        return !closed;
+    }
+
+    private void wakeReader() {
+        Thread r = parkedReader;
+        if (r != null) {
+            LockSupport.unpark(r);
+        }
+    }
+}
