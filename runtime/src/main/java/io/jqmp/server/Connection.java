@@ -55,8 +55,9 @@ final class Connection implements Session, Outbound {
         this.endpoint = endpoint;
         this.server = server;
         this.flow = new RequestFlow(server.mainLoop(), this, server.config().maxPendingInband(),
-                server.config().dialect() == Dialect.V2_12, server.suspensionCounter());
-        this.router = new RequestRouter(server, this, flow);
+                server.rules().dropsWhenFull(), server.suspensionCounter());
+        this.router = new RequestRouter(server.rules(), server.commands(), server.encoder(), server.greeting(),
+                server.monitor(), server.events(), this, flow, this);
         this.maxBacklog = server.config().maxOutputBacklog();
         QmpServerConfig.JsonLimits limits = server.config().jsonLimits();
         this.streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());

@@ -62,8 +62,9 @@ public final class QmpServer implements AutoCloseable {
     private final RoleRunner monitorRunner;
     private final RoleRunner mainLoopRunner;
     private final BuiltinCommands builtins;
-    private final List<String> offeredCapabilities;
-    private final byte[] greeting;
+    private final DialectRules rules;
+    private final Encoder encoder;
+    private final Greeting greeting;
     private final List<Listener> listeners = new ArrayList<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
@@ -75,10 +76,12 @@ public final class QmpServer implements AutoCloseable {
     private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers, boolean xOobTest) {
         this.config = config;
         this.schema = schema;
+        this.encoder = new Encoder(config.pretty());
         this.builtins = new BuiltinCommands(this);
         Map<String, CommandHandler> all = new LinkedHashMap<>(builtins.handlers(xOobTest));
         all.putAll(handlers);
         this.commands = new Commands(this, schema, all);
+        this.rules = DialectRules.of(config.dialect(), commands);
         this.events = new Events(this, config.throttles());
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(config.maxConnections() * config.maxPendingInband() + 1024);
@@ -86,8 +89,8 @@ public final class QmpServer implements AutoCloseable {
         this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get());
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
-        this.offeredCapabilities = config.offerOob() ? List.of("oob") : List.of();
-        this.greeting = encode(Messages.greeting(builtins.versionInfo(), offeredCapabilities));
+        List<String> offered = config.offerOob() ? List.of("oob") : List.of();
+        this.greeting = new Greeting(encoder.encode(Messages.greeting(builtins.versionInfo(), offered)), offered);
     }
 
     public static Builder builder() {
@@ -187,12 +190,16 @@ public final class QmpServer implements AutoCloseable {
         return commands;
     }
 
-    List<String> offeredCapabilities() {
-        return offeredCapabilities;
+    Greeting greeting() {
+        return greeting;
     }
 
-    byte[] greetingBytes() {
-        return greeting;
+    DialectRules rules() {
+        return rules;
+    }
+
+    Encoder encoder() {
+        return encoder;
     }
 
     /**
@@ -200,7 +207,7 @@ public final class QmpServer implements AutoCloseable {
      * a value that is not JSON, which only a handler's result can.
      */
     byte[] encode(Map<String, Object> message) {
-        return JsonWriter.message(message, config.pretty());
+        return encoder.encode(message);
     }
 
     /** Sends an encoded event to every connection in command mode. Any thread; never blocks. */
