@@ -17,6 +17,10 @@ import java.util.logging.Logger;
  */
 final class Connection implements Session {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
+    /** Reasons to close that are part of normal operation (logged at FINE only). */
+    static final String CLIENT_CLOSED = "client closed the connection";
+    static final String INPUT_ENDED = "client ended its input; every request read was answered";
+    static final String SERVER_STOPPING = "server stopping";
 
     private final long id;
     private final SocketChannel channel;
@@ -37,13 +41,13 @@ final class Connection implements Session {
         this.registry = services.registry();
         QmpServerConfig config = services.config();
         this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), this);
-        this.flow = new RequestFlow(services.mainLoop(), writer, config.maxPendingInband(),
+        this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions());
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
-                services.greeting(), services.monitor(), services.events(), this, flow, writer);
+                services.greeting(), services.events(), this, flow, writer);
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
-        this.reader = new ConnectionReader(id, channel, streamer, router, flow, this);
+        this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, this);
     }
 
     @Override
@@ -94,16 +98,16 @@ final class Connection implements Session {
     }
 
     /**
-     * Closes the connection once; later calls do nothing. Any thread; never blocks. Queued in-band
-     * requests of this connection are skipped by the main loop; a running handler finishes and its
-     * answer is discarded.
+     * Closes the connection once; later calls do nothing. Any thread; never blocks. Queued
+     * requests of this connection are skipped; a running handler finishes and its answer is
+     * discarded.
      */
     void close(String reason) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         LOG.fine(() -> "connection " + id + " on " + endpoint + " closed: " + reason);
-        if (!reason.equals("client closed the connection") && !reason.equals("server stopping")) {
+        if (!reason.equals(CLIENT_CLOSED) && !reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING)) {
             LOG.warning("QMP connection " + id + " on " + endpoint + " closed: " + reason);
         }
         try {

@@ -12,7 +12,8 @@ import java.util.logging.Logger;
  * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, greets the
  * client, reads the socket, feeds QEMU's JSON streamer one byte at a time and routes each
  * complete message; it stops reading, at the byte that completed a message, whenever the
- * connection's {@link RequestFlow} says so (back-pressure).
+ * connection's {@link RequestFlow} says so (back-pressure). At the end of the client's input it
+ * waits for the last answers and has the writer close the connection after them.
  *
  * <p>Threading: everything here runs on the reader thread; the streamer and the router are its
  * alone. It blocks only on its socket and in {@link RequestFlow#awaitRoom}.
@@ -26,16 +27,18 @@ final class ConnectionReader {
     private final JsonStreamer streamer;
     private final RequestRouter router;
     private final RequestFlow flow;
+    private final ConnectionWriter writer;
     private final Connection connection;
     private volatile Thread thread;
 
     ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, RequestRouter router, RequestFlow flow,
-            Connection connection) {
+            ConnectionWriter writer, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.streamer = streamer;
         this.router = router;
         this.flow = flow;
+        this.writer = writer;
         this.connection = connection;
     }
 
@@ -59,7 +62,7 @@ final class ConnectionReader {
             while (flow.awaitRoom()) {
                 int n = channel.read(buf);
                 if (n < 0) {
-                    connection.close("client closed the connection");
+                    endOfInput();
                     return;
                 }
                 buf.flip();
@@ -79,6 +82,19 @@ final class ConnectionReader {
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
             connection.close("internal error in reader: " + e);
+        }
+    }
+
+    /**
+     * The client ended its input, with a half-close or a full one (a socket cannot tell which):
+     * every request read is still executed and answered, and the connection closes once the
+     * answers are written. A client that is gone for good is noticed when a write to it fails,
+     * which closes the connection and discards what has not run yet. A partial message at the end
+     * is dropped, as QEMU drops it.
+     */
+    private void endOfInput() {
+        if (flow.awaitAnswered()) {
+            writer.closeWhenFlushed(Connection.INPUT_ENDED);
         }
     }
 

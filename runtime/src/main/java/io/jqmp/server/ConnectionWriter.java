@@ -27,6 +27,8 @@ final class ConnectionWriter implements Outbound {
     /** Bytes queued and not yet written. */
     private final AtomicLong backlog = new AtomicLong();
     private volatile boolean parked;
+    /** Set when the connection is to close as soon as everything queued is written. */
+    private volatile String closeWhenFlushed;
     private volatile Thread thread;
 
     /**
@@ -70,6 +72,15 @@ final class ConnectionWriter implements Outbound {
         return backlog.get() == 0;
     }
 
+    /**
+     * Closes the connection, for {@code reason}, once everything queued so far is written. Any
+     * thread; never blocks.
+     */
+    void closeWhenFlushed(String reason) {
+        closeWhenFlushed = reason;
+        wake();
+    }
+
     /** Lets a parked writer look again (after a message, or when the connection closes). Any thread. */
     void wake() {
         if (parked) {
@@ -88,18 +99,25 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
-    /** Writer thread: until the connection closes, writes what is queued, parking when nothing is. */
+    /**
+     * Writer thread: until the connection closes, writes what is queued, parking when nothing is;
+     * closes the connection itself when asked to once flushed.
+     */
     private void run() {
         ByteBuffer buf = ByteBuffer.allocateDirect(WRITE_BUFFER);
         try {
             while (true) {
                 byte[] msg = outbound.poll();
                 if (msg == null) {
+                    String reason = closeWhenFlushed;
+                    if (reason != null) {
+                        connection.close(reason);
+                    }
                     if (connection.isClosed()) {
                         return;
                     }
                     parked = true;
-                    if (outbound.isEmpty() && !connection.isClosed()) {
+                    if (outbound.isEmpty() && !connection.isClosed() && closeWhenFlushed == null) {
                         LockSupport.park(this);
                     }
                     parked = false;

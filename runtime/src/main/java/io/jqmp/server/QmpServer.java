@@ -209,7 +209,7 @@ public final class QmpServer implements AutoCloseable {
                 LockSupport.parkNanos(1_000_000);
             }
         }
-        open.forEach(c -> c.close("server stopping"));
+        open.forEach(c -> c.close(Connection.SERVER_STOPPING));
         builtins.close();
         events.close();
         Duration grace = Duration.ofSeconds(2);

@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import io.jqmp.dispatch.MainLoop;
+import io.jqmp.dispatch.Monitor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -20,10 +21,15 @@ import java.util.function.Supplier;
  * takes one (before running it), so out-of-band requests still get read while it runs. A dialect
  * that drops instead ({@code dropWhenFull}) never stops reading: {@link #submit} refuses the step.
  *
- * <p>Threading: {@link #commandMode}, {@link #submit}, {@link #answerInOrder} and
- * {@link #awaitRoom} are called by the connection's reader thread only; the steps run and count
- * themselves on the main loop; {@link #close} may be called from any thread. Nothing here blocks
- * except {@code awaitRoom}, which parks the reader.
+ * <p>Out-of-band steps go to the monitor thread through {@link #submitOob}; they are only
+ * counted, so that at the end of the client's input the reader can wait until every request it
+ * read has been answered ({@link #awaitAnswered}).
+ *
+ * <p>Threading: {@link #commandMode}, {@link #submit}, {@link #submitOob}, {@link #answerInOrder},
+ * {@link #awaitRoom} and {@link #awaitAnswered} are called by the connection's reader thread only;
+ * the steps run and count themselves on the main loop or the monitor thread; {@link #close} may be
+ * called from any thread. Nothing here blocks except the two {@code await} methods, which park
+ * the reader.
  */
 final class RequestFlow {
 
@@ -37,6 +43,7 @@ final class RequestFlow {
         PIPELINED
     }
 
+    private final Monitor monitor;
     private final MainLoop mainLoop;
     private final Outbound answers;
     private final int maxPending;
@@ -47,19 +54,26 @@ final class RequestFlow {
     private final AtomicInteger queued = new AtomicInteger();
     /** Steps handed over and not yet finished (answered or found to need no answer). */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Out-of-band steps handed over and not yet finished. */
+    private final AtomicInteger oobInFlight = new AtomicInteger();
+    /** Set once the client's input ended: from then on finished out-of-band steps wake the reader too. */
+    private volatile boolean inputEnded;
     private volatile Mode mode = Mode.NEGOTIATING;
     private volatile boolean closed;
     /** The reader while it parks (or is about to), else null; read by whoever frees room. */
     private volatile Thread parkedReader;
 
     /**
-     * @param mainLoop     runs the steps
+     * @param monitor      runs the out-of-band steps
+     * @param mainLoop     runs the in-band steps
      * @param answers      where a step's answer goes
      * @param maxPending   steps that may wait with out-of-band on (QEMU: 8)
      * @param dropWhenFull whether a full queue refuses the step instead of stopping the reader
      * @param suspensions  counts the times the reader had to stop
      */
-    RequestFlow(MainLoop mainLoop, Outbound answers, int maxPending, boolean dropWhenFull, LongAdder suspensions) {
+    RequestFlow(Monitor monitor, MainLoop mainLoop, Outbound answers, int maxPending, boolean dropWhenFull,
+            LongAdder suspensions) {
+        this.monitor = monitor;
         this.mainLoop = mainLoop;
         this.answers = answers;
         this.maxPending = maxPending;
@@ -86,6 +100,21 @@ final class RequestFlow {
     }
 
     /**
+     * Reader thread: hands one out-of-band step to the monitor thread; its answer, unless null,
+     * goes out as soon as it is ready. Waits (never drops) while the monitor's queue is full.
+     */
+    void submitOob(Supplier<byte[]> step) {
+        oobInFlight.incrementAndGet();
+        Runnable task = () -> runOob(step);
+        while (!monitor.submitOob(task)) {
+            if (closed) {
+                return;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /**
      * Reader thread: answers an error in its turn: at once when nothing of this connection is
      * waiting or running (there is nothing it could overtake), else after the steps before it.
      */
@@ -107,6 +136,16 @@ final class RequestFlow {
             return await(this::mayRead);
         }
         return !closed;
+    }
+
+    /**
+     * Reader thread, once the client's input ended: parks until every step handed over, in-band
+     * and out-of-band, has finished and its answer is queued. Returns false when the connection
+     * closed (at once or meanwhile).
+     */
+    boolean awaitAnswered() {
+        inputEnded = true;
+        return await(() -> inFlight.get() == 0 && oobInFlight.get() == 0);
     }
 
     /** Whether the reader may read on now. Any thread; never blocks. */
@@ -151,6 +190,24 @@ final class RequestFlow {
         } finally {
             inFlight.decrementAndGet();
             wakeReader();
+        }
+    }
+
+    /** Monitor thread: one out-of-band step. */
+    private void runOob(Supplier<byte[]> step) {
+        try {
+            if (!closed) {
+                byte[] answer = step.get();
+                if (answer != null) {
+                    answers.send(answer);
+                }
+            }
+        } finally {
+            // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
+            // waits for the main loop, so the common case costs no wake-up.
+            if (oobInFlight.decrementAndGet() == 0 && inputEnded) {
+                wakeReader();
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package io.jqmp.server;
 
-import io.jqmp.dispatch.Monitor;
 import io.jqmp.protocol.ErrorClass;
 import io.jqmp.protocol.JsonResult;
 import io.jqmp.protocol.Messages;
@@ -9,13 +8,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Decides, for each parsed input of one connection, who answers it: the reader itself
- * (negotiation, and errors that may be answered at once), the monitor thread (out-of-band
- * commands) or the main loop through the connection's {@link RequestFlow} (in-band commands, and
- * errors that must wait their turn). What differs between dialects is the {@link DialectRules}'.
+ * (negotiation, and errors that may be answered at once), or, through the connection's
+ * {@link RequestFlow}, the monitor thread (out-of-band commands) or the main loop (in-band
+ * commands, and errors that must wait their turn). What differs between dialects is the {@link DialectRules}'.
  *
  * <p>Reader thread of its connection only.
  */
@@ -24,7 +22,6 @@ final class RequestRouter {
     private final Commands commands;
     private final Encoder encoder;
     private final Greeting greeting;
-    private final Monitor monitor;
     private final Events events;
     private final Connection session;
     private final RequestFlow flow;
@@ -35,13 +32,11 @@ final class RequestRouter {
      * @param flow    its in-band flow control
      * @param out     its writer
      */
-    RequestRouter(DialectRules rules, Commands commands, Encoder encoder, Greeting greeting, Monitor monitor,
-            Events events, Connection session, RequestFlow flow, Outbound out) {
+    RequestRouter(DialectRules rules, Commands commands, Encoder encoder, Greeting greeting, Events events, Connection session, RequestFlow flow, Outbound out) {
         this.rules = rules;
         this.commands = commands;
         this.encoder = encoder;
         this.greeting = greeting;
-        this.monitor = monitor;
         this.events = events;
         this.session = session;
         this.flow = flow;
@@ -73,7 +68,7 @@ final class RequestRouter {
             // Negotiation never waits for the main loop: only qmp_capabilities is callable here.
             negotiate(call);
         } else if (call.request().outOfBand()) {
-            submitOob(call);
+            flow.submitOob(() -> commands.execute(call, session, true));
         } else if (!flow.submit(() -> commands.execute(call, session, false))) {
             dropCommand(call.request().id());
         }
@@ -99,24 +94,6 @@ final class RequestRouter {
         }
         out.send(encoder.encode(Messages.success(new LinkedHashMap<String, Object>(), id)));
         session.enterCommandMode(wanted.contains("oob"));
-    }
-
-    private void submitOob(Commands.Call call) {
-        Runnable task = () -> {
-            if (!session.isClosed()) {
-                byte[] rsp = commands.execute(call, session, true);
-                if (rsp != null) {
-                    out.send(rsp);
-                }
-            }
-        };
-        while (!monitor.submitOob(task)) {
-            // The monitor's queue is full: wait for room, never drop an OOB request.
-            if (session.isClosed()) {
-                return;
-            }
-            LockSupport.parkNanos(20_000);
-        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqmp.dispatch.MainLoop;
+import io.jqmp.dispatch.Monitor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,12 +18,13 @@ import org.junit.jupiter.api.Test;
  * the reader, and runs the main loop's duty cycle itself.
  */
 class RequestFlowTest {
+    final Monitor monitor = new Monitor(64);
     final MainLoop mainLoop = new MainLoop(64);
     final List<String> answers = new CopyOnWriteArrayList<>();
     final LongAdder suspensions = new LongAdder();
 
     RequestFlow flow(int maxPending, boolean dropWhenFull) {
-        return new RequestFlow(mainLoop, m -> answers.add(new String(m, StandardCharsets.US_ASCII)), maxPending,
+        return new RequestFlow(monitor, mainLoop, m -> answers.add(new String(m, StandardCharsets.US_ASCII)), maxPending,
                 dropWhenFull, suspensions);
     }
 
@@ -139,6 +141,52 @@ class RequestFlowTest {
             reader.join(WireClient.TIMEOUT.toMillis());
             assertFalse(reader.isAlive(), "round " + round + ": the reader was not woken");
             assertTrue(room.get());
+        }
+    }
+
+    @Test
+    void outOfBandStepsAreAnsweredAtOnceAndNeverStopTheReader() {
+        RequestFlow f = flow(1, false);
+        f.commandMode(true);
+        assertTrue(f.submit(() -> bytes("a1")));
+        f.submitOob(() -> bytes("o1"));
+        f.submitOob(() -> null);
+        monitor.doWork();
+        assertEquals(List.of("o1"), answers, "before the in-band step");
+        assertFalse(f.mayRead(), "only in-band steps count against the limit");
+        mainLoop.doWork();
+        assertEquals(List.of("o1", "a1"), answers);
+    }
+
+    /**
+     * At the end of input the reader waits until in-band and out-of-band steps have all finished,
+     * whichever finishes last, in whatever order the threads meet.
+     */
+    @Test
+    void atTheEndOfInputTheReaderWaitsForEveryAnswer() throws Exception {
+        for (int round = 0; round < 300; round++) {
+            answers.clear();
+            RequestFlow f = flow(8, false);
+            f.commandMode(true);
+            assertTrue(f.submit(() -> bytes("a")));
+            f.submitOob(() -> bytes("o"));
+            AtomicBoolean answered = new AtomicBoolean();
+            List<String> seen = new CopyOnWriteArrayList<>();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                answered.set(f.awaitAnswered());
+                seen.addAll(answers);
+            });
+            if (round % 2 == 0) {
+                mainLoop.doWork();
+                monitor.doWork();
+            } else {
+                monitor.doWork();
+                mainLoop.doWork();
+            }
+            reader.join(WireClient.TIMEOUT.toMillis());
+            assertFalse(reader.isAlive(), "round " + round + ": the reader was not woken");
+            assertTrue(answered.get());
+            assertEquals(2, seen.size(), "round " + round + ": both answers were queued before the reader went on");
         }
     }
 
