@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -95,7 +96,7 @@ final class RequestFlow {
         if (dropWhenFull && mode == Mode.PIPELINED && queued.get() >= maxPending) {
             return false;
         }
-        handOver(step);
+        handOverInband(step);
         return true;
     }
 
@@ -105,13 +106,7 @@ final class RequestFlow {
      */
     void submitOob(Supplier<byte[]> step) {
         oobInFlight.incrementAndGet();
-        Runnable task = () -> runOob(step);
-        while (!monitor.submitOob(task)) {
-            if (closed) {
-                return;
-            }
-            LockSupport.parkNanos(20_000);
-        }
+        offerUntilTaken(monitor::submitOob, () -> runOob(step));
     }
 
     /**
@@ -122,7 +117,7 @@ final class RequestFlow {
         if (inFlight.get() == 0) {
             answers.send(response);
         } else {
-            handOver(() -> response);
+            handOverInband(() -> response);
         }
     }
 
@@ -163,16 +158,29 @@ final class RequestFlow {
         wakeReader();
     }
 
-    private void handOver(Supplier<byte[]> step) {
+    private void handOverInband(Supplier<byte[]> step) {
         queued.incrementAndGet();
         inFlight.incrementAndGet();
-        Runnable task = () -> run(step);
-        while (!mainLoop.submit(task)) {
-            // The main loop's queue is sized never to fill; should it, wait rather than drop.
+        offerUntilTaken(mainLoop::submit, () -> run(step));
+    }
+
+    /** Offers {@code task} until the executor's queue takes it: a full queue waits, never drops. */
+    private void offerUntilTaken(Predicate<Runnable> queue, Runnable task) {
+        while (!queue.test(task)) {
             if (closed) {
                 return;
             }
             LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** The step's answer, unless null or the connection closed before it could run. */
+    private void answer(Supplier<byte[]> step) {
+        if (!closed) {
+            byte[] answer = step.get();
+            if (answer != null) {
+                answers.send(answer);
+            }
         }
     }
 
@@ -181,12 +189,7 @@ final class RequestFlow {
         queued.decrementAndGet();
         wakeReader();
         try {
-            if (!closed) {
-                byte[] answer = step.get();
-                if (answer != null) {
-                    answers.send(answer);
-                }
-            }
+            answer(step);
         } finally {
             inFlight.decrementAndGet();
             wakeReader();
@@ -196,12 +199,7 @@ final class RequestFlow {
     /** Monitor thread: one out-of-band step. */
     private void runOob(Supplier<byte[]> step) {
         try {
-            if (!closed) {
-                byte[] answer = step.get();
-                if (answer != null) {
-                    answers.send(answer);
-                }
-            }
+            answer(step);
         } finally {
             // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
             // waits for the main loop, so the common case costs no wake-up.
