@@ -3,7 +3,7 @@ package io.jqmp.cli;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

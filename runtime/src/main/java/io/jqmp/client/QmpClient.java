@@ -1,8 +1,8 @@
 package io.jqmp.client;
 
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
+import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.server.Endpoint;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
