@@ -125,7 +125,8 @@ class FakeServerTest {
     void aSilentServerTimesOutTheConnect() throws Exception {
         String ep = serve(c -> readUntil(c, "never"));
         long t0 = System.nanoTime();
-        QmpTimeoutException e = assertThrows(QmpTimeoutException.class,
+        // Connecting is over when it times out: a connection failure, not a command timeout.
+        QmpConnectionException e = assertThrows(QmpConnectionException.class,
                 () -> QmpClient.builder(ep).connectTimeout(Duration.ofMillis(300)).connect());
         assertEquals("no QMP greeting from " + ep + " within the connect timeout"
                 + " (is it a QMP socket, and is another client already connected to it?)", e.getMessage());

@@ -67,8 +67,8 @@ public final class Mapping {
      *                                  an unsupported component type)
      */
     public static <T> T fromValue(Object value, Class<T> type) {
-        if (type == Object.class || value == null && !type.isPrimitive()) {
-            return type.cast(value);
+        if (value == null ? !type.isPrimitive() : type.isInstance(value)) {
+            return type.cast(value); // already of the value model: a Map, a String, a Long, ...
         }
         try {
             return JSON_MAPPER.beanFrom(type, JsonWriter.toJson(value));
