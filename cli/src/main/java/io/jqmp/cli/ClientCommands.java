@@ -1,10 +1,10 @@
 package io.jqmp.cli;
 
 import io.jqmp.client.QmpClient;
-import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpClientException;
 import io.jqmp.client.QmpTimeoutException;
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -46,8 +46,8 @@ final class ClientCommands {
         }
     }
 
-    /** A connection problem on stderr, with what to check; returns {@link #CONNECTION}. */
-    static int connectionProblem(String command, String endpoint, QmpConnectionException e, java.io.PrintStream err) {
+    /** A connection problem or a timeout on stderr, with what to check; returns {@link #CONNECTION}. */
+    static int connectionProblem(String command, String endpoint, QmpClientException e, java.io.PrintStream err) {
         err.println("jqmp " + command + ": " + e.getMessage());
         if (e instanceof QmpTimeoutException) {
             err.println("check that the server at " + endpoint + " is responsive (a busy main loop delays in-band"

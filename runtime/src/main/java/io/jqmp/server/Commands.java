@@ -1,9 +1,9 @@
 package io.jqmp.server;
 
 import io.jqmp.protocol.ErrorClass;
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.wire.Messages;
 import io.jqmp.protocol.QmpException;
-import io.jqmp.protocol.Request;
+import io.jqmp.internal.wire.Request;
 import io.jqmp.schema.CommandDef;
 import io.jqmp.schema.Schema;
 import java.util.Map;

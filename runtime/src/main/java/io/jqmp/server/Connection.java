@@ -1,6 +1,6 @@
 package io.jqmp.server;
 
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonStreamer;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;

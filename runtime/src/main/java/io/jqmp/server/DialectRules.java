@@ -1,9 +1,9 @@
 package io.jqmp.server;
 
-import io.jqmp.protocol.JsonResult;
+import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.protocol.QmpException;
-import io.jqmp.protocol.Request;
-import io.jqmp.protocol.RequestChecker;
+import io.jqmp.internal.wire.Request;
+import io.jqmp.internal.wire.RequestChecker;
 import java.util.List;
 
 /**

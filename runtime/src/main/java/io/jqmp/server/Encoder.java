@@ -1,6 +1,6 @@
 package io.jqmp.server;
 
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonWriter;
 import java.util.Map;
 
 /** Encodes messages as this server writes them (compact, or pretty as QEMU's {@code pretty=on}). Immutable. */

@@ -1,6 +1,6 @@
 package io.jqmp.server;
 
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.wire.Messages;
 import io.jqmp.schema.Schema;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,10 +1,9 @@
 package io.jqmp.server;
 
-import io.jqmp.dispatch.IdleStrategy;
-import io.jqmp.dispatch.MainLoop;
-import io.jqmp.dispatch.Monitor;
-import io.jqmp.dispatch.RoleRunner;
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.dispatch.Monitor;
+import io.jqmp.internal.dispatch.RoleRunner;
+import io.jqmp.internal.wire.Messages;
 import io.jqmp.schema.Schema;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.jqmp.server;
 
-import io.jqmp.dispatch.MainLoop;
-import io.jqmp.dispatch.Monitor;
+import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.dispatch.Monitor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;

@@ -1,9 +1,9 @@
 package io.jqmp.server;
 
 import io.jqmp.protocol.ErrorClass;
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.Messages;
-import io.jqmp.protocol.Request;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.Messages;
+import io.jqmp.internal.wire.Request;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jqmp.dispatch.MainLoop;
-import io.jqmp.dispatch.Monitor;
+import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.dispatch.Monitor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
