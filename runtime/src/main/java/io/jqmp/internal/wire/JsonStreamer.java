@@ -75,9 +75,18 @@ public final class JsonStreamer {
 
     private static final byte[] DFA = buildDfa();
 
-    /** Above this, buffers are dropped after a value so one huge request does not pin memory. */
-    private static final int KEEP_BYTES = 64 * 1024;
+    /**
+     * Token bytes live in chunks of this size, allocated as input arrives and dropped (all but
+     * the first) when the value ends: a partial value costs its bytes rounded up to a chunk,
+     * never a doubled array or a copy.
+     */
+    private static final int CHUNK_SHIFT = 12;
+    private static final int CHUNK = 1 << CHUNK_SHIFT;
+    private static final int CHUNK_MASK = CHUNK - 1;
+    /** Above this, token tables are dropped after a value so one huge request does not pin memory. */
     private static final int KEEP_TOKENS = 4096;
+    /** Bytes of the token tables per token: type, start and length. */
+    private static final int TOKEN_TABLE_BYTES = 1 + 4 + 4;
 
     /** Parse failure marker; JSON null is Java null, so it cannot be used for that. */
     private static final Object FAIL = new Object();
@@ -90,8 +99,9 @@ public final class JsonStreamer {
 
     // Token bytes: queued tokens of the value in progress occupy [0, queuedBytes), the token the
     // lexer is building follows at [queuedBytes, queuedBytes + curLen). Queuing a token just moves
-    // the boundary, so no bytes are copied.
-    private byte[] buf = new byte[1024];
+    // the boundary, so no bytes are copied. Byte i is chunks[i >>> CHUNK_SHIFT][i & CHUNK_MASK].
+    private byte[][] chunks = new byte[4][];
+    private int chunkCount;
     private int queuedBytes;
     private int curLen;
 
@@ -108,7 +118,8 @@ public final class JsonStreamer {
     // Parser state, only meaningful during parse().
     private int pos;
     private String parseError;
-    private final StringBuilder sb = new StringBuilder();
+    /** Bytes of one modified-UTF-8 sequence, copied out of the chunks for decoding. */
+    private final byte[] sequence = new byte[8];
 
     /** A streamer with QEMU's limits: 64 MiB, 2 Mi tokens, nesting 1024. */
     public JsonStreamer() {
@@ -191,6 +202,15 @@ public final class JsonStreamer {
         for (int i = off; i < end; i++) {
             feed(bytes[i]);
         }
+    }
+
+    /**
+     * Heap this streamer holds for input: the chunks of the value in progress (whole chunks, the
+     * first one kept between values) and its token tables. A value that completes or fails gives
+     * back everything but the first chunk and small tables. Same thread as {@link #feed}.
+     */
+    public long retainedBytes() {
+        return (long) chunkCount * CHUNK + (long) tokType.length * TOKEN_TABLE_BYTES;
     }
 
     /** The next queued result, or {@code null} if there is none. */
@@ -307,25 +327,46 @@ public final class JsonStreamer {
 
     private void append(byte b) {
         int at = queuedBytes + curLen;
-        if (at == buf.length) {
-            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        int chunk = at >>> CHUNK_SHIFT;
+        if (chunk == chunkCount) {
+            if (chunk == chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, chunks.length * 2);
+            }
+            chunks[chunk] = new byte[CHUNK];
+            chunkCount++;
         }
-        buf[at] = b;
+        chunks[chunk][at & CHUNK_MASK] = b;
         curLen++;
+    }
+
+    /** Token byte {@code i}. */
+    private byte at(int i) {
+        return chunks[i >>> CHUNK_SHIFT][i & CHUNK_MASK];
+    }
+
+    /** A copy of token bytes {@code [start, end)}, for the short texts of numbers, keywords and errors. */
+    private byte[] copy(int start, int end) {
+        byte[] out = new byte[end - start];
+        int done = 0;
+        while (done < out.length) {
+            int i = start + done;
+            int n = Math.min(out.length - done, CHUNK - (i & CHUNK_MASK));
+            System.arraycopy(chunks[i >>> CHUNK_SHIFT], i & CHUNK_MASK, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    /** Token bytes {@code [start, end)} as ISO-8859-1 text (numbers and keywords are ASCII). */
+    private String latin1(int start, int end) {
+        return new String(copy(start, end), StandardCharsets.ISO_8859_1);
     }
 
     /** The lexer met a byte that no token allows: report the token so far, bad byte included. */
     private void lexicalError() {
-        int start = queuedBytes;
-        int end = start + curLen;
-        // QEMU formats the token with %s, so it ends at a NUL byte.
-        for (int i = start; i < end; i++) {
-            if (buf[i] == 0) {
-                end = i;
-                break;
-            }
-        }
-        emitError(PREFIX + "stray '" + decodeLikeWriter(buf, start, end) + "'");
+        byte[] token = copy(queuedBytes, queuedBytes + curLen);
+        // QEMU formats the token with %s, so it ends at a NUL byte (decodeLikeWriter stops there).
+        emitError(PREFIX + "stray '" + decodeLikeWriter(token, 0, token.length) + "'");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -384,8 +425,13 @@ public final class JsonStreamer {
         brackets = 0;
         tokCount = 0;
         queuedBytes = 0;
-        if (buf.length > KEEP_BYTES) {
-            buf = new byte[1024];
+        if (chunkCount > 1) {
+            // Callers reset curLen right after, so no byte in the chunks is needed any more.
+            java.util.Arrays.fill(chunks, 1, chunkCount, null);
+            chunkCount = 1;
+            if (chunks.length > 64) {
+                chunks = java.util.Arrays.copyOf(chunks, 4);
+            }
         }
         if (tokType.length > KEEP_TOKENS) {
             tokType = new byte[64];
@@ -546,7 +592,7 @@ public final class JsonStreamer {
         if (is(start, len, "null")) {
             return null;
         }
-        fail("invalid keyword '" + new String(buf, start, len, StandardCharsets.ISO_8859_1) + "'");
+        fail("invalid keyword '" + latin1(start, start + len) + "'");
         return FAIL;
     }
 
@@ -555,7 +601,7 @@ public final class JsonStreamer {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            if (buf[start + i] != word.charAt(i)) {
+            if (at(start + i) != word.charAt(i)) {
                 return false;
             }
         }
@@ -566,13 +612,13 @@ public final class JsonStreamer {
     private Object parseInteger(int t) {
         int start = tokStart[t];
         int end = start + tokLen[t];
-        boolean negative = buf[start] == '-';
+        boolean negative = at(start) == '-';
         int i = negative ? start + 1 : start;
         // Accumulate negatively so Long.MIN_VALUE fits.
         long acc = 0;
         boolean overflow = false;
         for (; i < end; i++) {
-            int d = buf[i] - '0';
+            int d = at(i) - '0';
             if (acc < Long.MIN_VALUE / 10) {
                 overflow = true;
                 break;
@@ -593,7 +639,7 @@ public final class JsonStreamer {
             }
         }
         if (!negative) {
-            BigInteger big = new BigInteger(new String(buf, start, end - start, StandardCharsets.ISO_8859_1));
+            BigInteger big = new BigInteger(latin1(start, end));
             if (big.bitLength() <= 64) {
                 return big;
             }
@@ -602,7 +648,7 @@ public final class JsonStreamer {
     }
 
     private Object parseFloat(int t) {
-        double d = Double.parseDouble(new String(buf, tokStart[t], tokLen[t], StandardCharsets.ISO_8859_1));
+        double d = Double.parseDouble(latin1(tokStart[t], tokStart[t] + tokLen[t]));
         if (Double.isInfinite(d)) {
             fail("number out of range");
             return FAIL;
@@ -611,7 +657,7 @@ public final class JsonStreamer {
     }
 
     private int byteAt(int i, int end) {
-        return i < end ? buf[i] & 0xFF : 0; // past the token reads like C's terminating NUL
+        return i < end ? at(i) & 0xFF : 0; // past the token reads like C's terminating NUL
     }
 
     private int hex4(int p, int end) {
@@ -633,43 +679,87 @@ public final class JsonStreamer {
         return cp;
     }
 
+    /**
+     * A string token decoded once into a string of exactly its length: a first pass checks and
+     * measures it, then plain ASCII without escapes (the common case) is copied out of the chunks
+     * and anything else decoded into a char array of the measured length. Nothing grows, so a
+     * string costs its final size plus one transient copy.
+     */
     private Object parseString(int t) {
         int start = tokStart[t];
         int end = start + tokLen[t];
-        int quote = buf[start];
+        int length = decodeString(start, end, null);
+        if (length < 0) {
+            return FAIL;
+        }
+        if (length == end - start - 2 && plainAscii(start + 1, end - 1)) {
+            return latin1(start + 1, end - 1);
+        }
+        char[] out = new char[length];
+        decodeString(start, end, out);
+        return new String(out);
+    }
+
+    private boolean plainAscii(int start, int end) {
+        for (int i = start; i < end; i++) {
+            byte b = at(i);
+            if (b < 0 || b == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decodes the string token at {@code [start, end)} into {@code out}, or only measures and
+     * checks it when {@code out} is null. Returns its length in UTF-16 units, or -1 after
+     * {@link #fail} (only when measuring: a measured token decodes without error).
+     */
+    private int decodeString(int start, int end, char[] out) {
+        int quote = at(start);
         int p = start + 1;
-        StringBuilder out = sb;
-        out.setLength(0);
+        int n = 0;
         for (;;) {
             int c = byteAt(p, end);
             if (c == quote) {
-                break;
+                return n;
             }
             if (c != '\\') {
-                int packed = modUtf8Codepoint(buf, p, end);
-                int cp = codepointOf(packed);
-                if (cp < 0) {
-                    fail("invalid UTF-8 sequence in string");
-                    return FAIL;
+                int cp;
+                if (c > 0 && c < 0x80) {
+                    cp = c;
+                    p++;
+                } else {
+                    int count = Math.min(6, end - p);
+                    for (int i = 0; i < count; i++) {
+                        sequence[i] = at(p + i);
+                    }
+                    int packed = modUtf8Codepoint(sequence, 0, count);
+                    cp = codepointOf(packed);
+                    if (cp < 0) {
+                        fail("invalid UTF-8 sequence in string");
+                        return -1;
+                    }
+                    p += lengthOf(packed);
                 }
-                p += lengthOf(packed);
-                out.appendCodePoint(cp);
+                n += put(out, n, cp);
                 continue;
             }
             int beg = p;
             p += 2;
+            int cp;
             switch (byteAt(beg + 1, end)) {
-                case '"' -> out.append('"');
-                case '\'' -> out.append('\'');
-                case '\\' -> out.append('\\');
-                case '/' -> out.append('/');
-                case 'b' -> out.append('\b');
-                case 'f' -> out.append('\f');
-                case 'n' -> out.append('\n');
-                case 'r' -> out.append('\r');
-                case 't' -> out.append('\t');
+                case '"' -> cp = '"';
+                case '\'' -> cp = '\'';
+                case '\\' -> cp = '\\';
+                case '/' -> cp = '/';
+                case 'b' -> cp = '\b';
+                case 'f' -> cp = '\f';
+                case 'n' -> cp = '\n';
+                case 'r' -> cp = '\r';
+                case 't' -> cp = '\t';
                 case 'u' -> {
-                    int cp = hex4(p, end);
+                    cp = hex4(p, end);
                     p += 4;
                     if (cp >= 0xD800 && cp <= 0xDBFF && byteAt(p, end) == '\\' && byteAt(p + 1, end) == 'u') {
                         int low = hex4(p + 2, end);
@@ -682,19 +772,26 @@ public final class JsonStreamer {
                     }
                     if (!isValidCodepoint(cp)) {
                         // QEMU prints the escape as far as it read it, cut at the token's end.
-                        String escape = decodeLikeWriter(buf, beg, Math.min(p, end));
-                        fail(escape + " is not a valid Unicode character");
-                        return FAIL;
+                        byte[] escape = copy(beg, Math.min(p, end));
+                        fail(decodeLikeWriter(escape, 0, escape.length) + " is not a valid Unicode character");
+                        return -1;
                     }
-                    out.appendCodePoint(cp);
                 }
                 default -> {
                     fail("invalid escape sequence in string");
-                    return FAIL;
+                    return -1;
                 }
             }
+            n += put(out, n, cp);
         }
-        return out.toString();
+    }
+
+    /** Writes {@code cp} at {@code out[n]} unless out is null; returns its UTF-16 length. */
+    private static int put(char[] out, int n, int cp) {
+        if (out == null) {
+            return Character.charCount(cp);
+        }
+        return Character.toChars(cp, out, n);
     }
 
     // ---------------------------------------------------------------------------------------------
