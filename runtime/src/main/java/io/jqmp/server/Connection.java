@@ -26,6 +26,7 @@ final class Connection implements Session {
     private final SocketChannel channel;
     private final Endpoint endpoint;
     private final Connections registry;
+    private final InputBudget inputBudget;
     private final ConnectionWriter writer;
     private final RequestFlow flow;
     private final ConnectionReader reader;
@@ -39,15 +40,17 @@ final class Connection implements Session {
         this.channel = channel;
         this.endpoint = endpoint;
         this.registry = services.registry();
+        this.inputBudget = services.inputBudget();
         QmpServerConfig config = services.config();
-        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), this);
+        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), services.outputBudget(), this);
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
-                services.rules().dropsWhenFull(), services.suspensions());
+                services.rules().dropsWhenFull(), services.suspensions(), inputBudget);
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
                 services.greeting(), services.events(), this, flow, writer);
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
-        this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, this);
+        this.reader = new ConnectionReader(id, channel, streamer, new InputAccount(id, inputBudget), router, flow, writer,
+                this);
     }
 
     @Override
@@ -97,6 +100,11 @@ final class Connection implements Session {
         return writer.flushed();
     }
 
+    /** Bytes queued for the client and not yet written. Any thread. */
+    long unreadOutput() {
+        return writer.unread();
+    }
+
     /**
      * Closes the connection once; later calls do nothing. Any thread; never blocks. Queued
      * requests of this connection are skipped; a running handler finishes and its answer is
@@ -116,7 +124,9 @@ final class Connection implements Session {
             LOG.log(Level.FINE, "close failed", e);
         }
         flow.close();
+        writer.discard();
         writer.wake();
+        inputBudget.wakeWaiters(); // the reader may be waiting for input room: let it see the close
         registry.remove(this);
     }
 

@@ -15,27 +15,37 @@ import java.util.logging.Logger;
  * connection's {@link RequestFlow} says so (back-pressure). At the end of the client's input it
  * waits for the last answers and has the writer close the connection after them.
  *
+ * <p>A large request is paid for from the server's input budget as it is read
+ * ({@link InputAccount}): every {@value #BUDGET_SLICE} bytes the reader makes sure what the
+ * request costs so far is covered, and waits for room when it is not, so the budget is exceeded
+ * by at most one slice per connection.
+ *
  * <p>Threading: everything here runs on the reader thread; the streamer and the router are its
- * alone. It blocks only on its socket and in {@link RequestFlow#awaitRoom}.
+ * alone. It blocks only on its socket, in {@link RequestFlow#awaitRoom} and, for large requests,
+ * in {@link InputAccount#cover}.
  */
 final class ConnectionReader {
     private static final Logger LOG = Logger.getLogger(ConnectionReader.class.getName());
     private static final int READ_BUFFER = 16 * 1024;
+    /** Bytes fed between two looks at the input budget. */
+    static final int BUDGET_SLICE = 256;
 
     private final long id;
     private final SocketChannel channel;
     private final JsonStreamer streamer;
+    private final InputAccount input;
     private final RequestRouter router;
     private final RequestFlow flow;
     private final ConnectionWriter writer;
     private final Connection connection;
     private volatile Thread thread;
 
-    ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, RequestRouter router, RequestFlow flow,
-            ConnectionWriter writer, Connection connection) {
+    ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, InputAccount input, RequestRouter router,
+            RequestFlow flow, ConnectionWriter writer, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.streamer = streamer;
+        this.input = input;
         this.router = router;
         this.flow = flow;
         this.writer = writer;
@@ -82,6 +92,8 @@ final class ConnectionReader {
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
             connection.close("internal error in reader: " + e);
+        } finally {
+            input.close();
         }
     }
 
@@ -101,19 +113,52 @@ final class ConnectionReader {
     /** Feeds {@code bytes[0, end)} and routes what completes; false when the connection closed meanwhile. */
     private boolean parse(byte[] bytes, int end) {
         for (int i = 0; i < end; i++) {
+            if (i % BUDGET_SLICE == 0 && !coverInput()) {
+                return false;
+            }
             streamer.feed(bytes[i]);
             JsonResult result;
             boolean routed = false;
             while ((result = streamer.poll()) != null) {
+                if (result instanceof JsonResult.Value) {
+                    flow.chargeNext(input.transfer(QmpServerConfig.MemoryBudget.cost(streamer.lastValueBytes(),
+                            streamer.lastValueTokens())));
+                }
                 router.route(result);
+                flow.releaseUnclaimed();
                 routed = true;
             }
             // Back-pressure takes effect at the byte that completed a message, as QEMU's.
             // Only routing can make the reader wait, so other bytes need no check.
-            if (routed && !flow.awaitRoom()) {
-                return false;
+            if (routed) {
+                input.settle(pendingCost());
+                if (!flow.awaitRoom()) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    private long pendingCost() {
+        return QmpServerConfig.MemoryBudget.cost(streamer.pendingBytes(), streamer.pendingTokens());
+    }
+
+    /**
+     * Makes sure the input budget covers the request being read, waiting for room when it does
+     * not; closes the connection (and returns false) when no room came in time.
+     */
+    private boolean coverInput() {
+        long cost = pendingCost();
+        if (input.cover(cost, connection::isClosed)) {
+            return true;
+        }
+        if (!connection.isClosed()) {
+            InputBudget budget = input.budget();
+            connection.close("the server's input budget of " + budget.limit() + " bytes stayed used up for "
+                    + budget.waitMillis() + " ms while this client's request of " + streamer.pendingBytes()
+                    + " bytes so far needed more");
+        }
+        return false;
     }
 }

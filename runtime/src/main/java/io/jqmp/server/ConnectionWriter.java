@@ -15,16 +15,22 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * <p>Threading: {@link #send} is called from any thread (reader, monitor, main loop, event
  * senders) and never blocks; only the writer thread touches the socket for writing and may block
  * there. A write failure or an overfull backlog closes the connection.
+ *
+ * <p>Unread output counts against the connection's own bound and the server's
+ * {@link OutputBudget}; {@link #discard()} (on close) gives it all back at once.
  */
 final class ConnectionWriter implements Outbound {
     private static final int WRITE_BUFFER = 64 * 1024;
+    /** The backlog once the connection closed: far below zero, so late additions keep it negative. */
+    private static final long CLOSED = Long.MIN_VALUE / 2;
 
     private final long id;
     private final SocketChannel channel;
     private final long maxBacklog;
+    private final OutputBudget budget;
     private final Connection connection;
     private final MpscUnboundedVarHandleArrayQueue<byte[]> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
-    /** Bytes queued and not yet written. */
+    /** Bytes queued and not yet written; {@link #CLOSED} (negative) once discarded. */
     private final AtomicLong backlog = new AtomicLong();
     private volatile boolean parked;
     /** Set when the connection is to close as soon as everything queued is written. */
@@ -33,12 +39,14 @@ final class ConnectionWriter implements Outbound {
 
     /**
      * @param maxBacklog unread output after which a further message disconnects the client
+     * @param budget     the server's output budget, shared by all connections
      * @param connection closed when writing fails or the client stops reading
      */
-    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, Connection connection) {
+    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, OutputBudget budget, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.maxBacklog = maxBacklog;
+        this.budget = budget;
         this.connection = connection;
     }
 
@@ -53,23 +61,57 @@ final class ConnectionWriter implements Outbound {
      */
     @Override
     public void send(byte[] message) {
-        if (connection.isClosed()) {
-            return;
-        }
         // A message is refused only when unread output already fills the bound, so a reading
         // client gets even an answer larger than the bound (memory: bound + one message).
-        long before = backlog.getAndAdd(message.length);
-        if (before >= maxBacklog) {
-            connection.close("output backlog exceeded " + maxBacklog + " bytes: the client is not reading");
-            return;
-        }
+        long before;
+        do {
+            before = backlog.get();
+            if (before < 0) {
+                return; // closed and discarded
+            }
+            if (before >= maxBacklog) {
+                connection.close("output backlog exceeded " + maxBacklog + " bytes: the client is not reading");
+                return;
+            }
+        } while (!backlog.compareAndSet(before, before + message.length));
         outbound.offer(message);
+        budget.add(message.length);
         wake();
     }
 
     /** Whether everything queued has been written to the socket. Any thread. */
     boolean flushed() {
         return backlog.get() == 0;
+    }
+
+    /** Bytes queued and not yet written (0 once closed). Any thread. */
+    long unread() {
+        return Math.max(0, backlog.get());
+    }
+
+    /**
+     * The connection closed: what is queued will never be written. Takes it off the output budget
+     * at once; the writer thread drops the messages as it ends ({@link #wake} it). Any thread;
+     * idempotent.
+     */
+    void discard() {
+        long left = backlog.getAndSet(CLOSED);
+        if (left > 0) {
+            budget.remove(left);
+        }
+    }
+
+    /** Writer thread: {@code bytes} were written; false when the connection was closed meanwhile. */
+    private boolean written(long bytes) {
+        long b;
+        do {
+            b = backlog.get();
+            if (b < 0) {
+                return false; // discard() has taken them off the budget already
+            }
+        } while (!backlog.compareAndSet(b, b - bytes));
+        budget.remove(bytes);
+        return true;
     }
 
     /**
@@ -114,6 +156,7 @@ final class ConnectionWriter implements Outbound {
                         connection.close(reason);
                     }
                     if (connection.isClosed()) {
+                        dropQueued();
                         return;
                     }
                     parked = true;
@@ -136,10 +179,19 @@ final class ConnectionWriter implements Outbound {
                     buf.put(msg);
                 } while ((msg = outbound.poll()) != null);
                 flush(buf);
-                backlog.addAndGet(-bytes);
+                written(bytes);
             }
         } catch (IOException e) {
             connection.close(connection.isClosed() ? "closed" : "write failed: " + e.getMessage());
+            dropQueued();
+        }
+    }
+
+    /** Writer thread, at its end: lets go of the messages that will never be written. */
+    private void dropQueued() {
+        while (outbound.poll() != null) {
+            // discard() took them off the budget; a send racing with the close may still add one,
+            // which goes with this writer
         }
     }
 

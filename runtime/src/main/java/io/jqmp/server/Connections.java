@@ -24,6 +24,20 @@ final class Connections {
         return List.copyOf(open);
     }
 
+    /** The open connection with the most unread output, or null when none has any. Any thread. */
+    Connection largestUnreadOutput() {
+        Connection largest = null;
+        long most = 0;
+        for (Connection c : open) {
+            long u = c.unreadOutput();
+            if (u > most) {
+                most = u;
+                largest = c;
+            }
+        }
+        return largest;
+    }
+
     /** Sends an encoded event to every connection in command mode. Any thread; never blocks. */
     void broadcast(byte[] message) {
         for (Connection c : open) {

@@ -64,6 +64,8 @@ public final class QmpServer implements AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final LongAdder suspensions = new LongAdder();
     private final LongAdder refusedConnections = new LongAdder();
+    private final InputBudget inputBudget;
+    private final OutputBudget outputBudget;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -84,8 +86,10 @@ public final class QmpServer implements AutoCloseable {
         mainLoop.attach(mainLoopRunner);
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
         Greeting greeting = new Greeting(encoder.encode(Messages.greeting(builtins.versionInfo(), offered)), offered);
+        this.inputBudget = new InputBudget(config.memoryBudget());
+        this.outputBudget = new OutputBudget(config.memoryBudget(), connections);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions);
+                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget);
     }
 
     public static Builder builder() {
@@ -159,6 +163,22 @@ public final class QmpServer implements AutoCloseable {
     /** Connections refused because the server was full or closing. */
     public long refusedConnections() {
         return refusedConnections.sum();
+    }
+
+    /**
+     * How much of the memory budget is in use now, and what it has done so far. Any thread.
+     *
+     * @param inputUsed           bytes of the input budget reserved by large requests
+     * @param outputQueued        bytes of output queued and not yet written, all connections
+     * @param inputWaits          times a reader stopped reading to wait for input room
+     * @param outputDisconnects   connections closed because the output budget was used up
+     */
+    public record MemoryUse(long inputUsed, long outputQueued, long inputWaits, long outputDisconnects) {
+    }
+
+    /** The memory budget's use and counters now. Any thread. */
+    public MemoryUse memoryUse() {
+        return new MemoryUse(inputBudget.used(), outputBudget.queued(), inputBudget.waits(), outputBudget.disconnects());
     }
 
     /** Out-of-band requests that found the monitor's queue full and had to wait. */
@@ -246,7 +266,8 @@ public final class QmpServer implements AutoCloseable {
         private boolean unmaskSchema;
         private boolean xOobTest = true;
         private List<Events.Throttle> throttles = Events.QEMU_THROTTLES;
-        private QmpServerConfig.JsonLimits jsonLimits = QmpServerConfig.JsonLimits.QEMU;
+        private QmpServerConfig.JsonLimits jsonLimits;
+        private QmpServerConfig.MemoryBudget memoryBudget;
 
         private Builder() {
         }
@@ -359,9 +380,23 @@ public final class QmpServer implements AutoCloseable {
             return this;
         }
 
-        /** Input limits per JSON value (default: QEMU's 64 MiB, 2 Mi tokens, depth 1024). */
+        /**
+         * Input limits per JSON value (default: QEMU's 64 MiB, 2 Mi tokens, depth 1024, or
+         * {@link QmpServerConfig.JsonLimits#fitting smaller ones} when the input budget is below
+         * 512 MiB). A request at the limits must fit the input budget.
+         */
         public Builder jsonLimits(QmpServerConfig.JsonLimits limits) {
             this.jsonLimits = Objects.requireNonNull(limits);
+            return this;
+        }
+
+        /**
+         * Heap all clients together may hold with requests being read and answered, and with
+         * unread output (default: {@link QmpServerConfig.MemoryBudget#ofHeap()}, a quarter of the
+         * maximum heap each).
+         */
+        public Builder memoryBudget(QmpServerConfig.MemoryBudget budget) {
+            this.memoryBudget = Objects.requireNonNull(budget);
             return this;
         }
 
@@ -388,6 +423,15 @@ public final class QmpServer implements AutoCloseable {
             requireRange("oobQueueCapacity", oobQueueCapacity, 2, 1 << 24);
             if (maxOutputBacklog < 64 * 1024) {
                 throw new IllegalArgumentException("maxOutputBacklog must be at least 65536 bytes, got " + maxOutputBacklog);
+            }
+            QmpServerConfig.MemoryBudget budget = memoryBudget != null ? memoryBudget : QmpServerConfig.MemoryBudget.ofHeap();
+            QmpServerConfig.JsonLimits limits = jsonLimits != null ? jsonLimits
+                    : QmpServerConfig.JsonLimits.fitting(budget.input());
+            if (limits.maxRequestCost() > budget.input()) {
+                throw new IllegalArgumentException("a request at the JSON limits (" + limits.maxTokenSize() + " bytes, "
+                        + limits.maxTokenCount() + " tokens) costs " + limits.maxRequestCost() + " bytes, more than the "
+                        + "input budget of " + budget.input() + " bytes: such a request could never be read; lower "
+                        + "jsonLimits or raise memoryBudget (or the heap)");
             }
             Set<String> allDefines = new LinkedHashSet<>(defines);
             if (dialect == Dialect.V2_12) {
@@ -420,7 +464,7 @@ public final class QmpServer implements AutoCloseable {
             }
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles, jsonLimits);
+                    unmaskSchema, throttles, limits, budget);
             return new QmpServer(config, schema, bound, xOobTest);
         }
 

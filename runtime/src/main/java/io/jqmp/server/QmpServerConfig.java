@@ -1,5 +1,6 @@
 package io.jqmp.server;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -21,7 +22,10 @@ import java.util.function.Supplier;
  * @param pretty            pretty-printed output, as QEMU's {@code pretty=on}
  * @param unmaskSchema      {@code query-qmp-schema} shows real type names instead of numbers
  * @param throttles         rate-limited events (default: QEMU's table)
- * @param jsonLimits        the input limits of each connection's JSON streamer (default: QEMU's)
+ * @param jsonLimits        the input limits of each connection's JSON streamer (default: QEMU's,
+ *                          smaller when the input budget could not hold a request at QEMU's limits)
+ * @param memoryBudget      heap the server lets all its clients together hold (default: derived
+ *                          from the maximum heap)
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -37,7 +41,8 @@ public record QmpServerConfig(
         boolean pretty,
         boolean unmaskSchema,
         List<Events.Throttle> throttles,
-        JsonLimits jsonLimits) {
+        JsonLimits jsonLimits,
+        MemoryBudget memoryBudget) {
 
     /**
      * Input limits, as QEMU's JSON streamer has them: bytes of one value (and of one token),
@@ -51,6 +56,88 @@ public record QmpServerConfig(
                 throw new IllegalArgumentException("JSON limits must be positive (token size at most 512 MiB), got "
                         + maxTokenSize + ", " + maxTokenCount + ", " + maxNesting);
             }
+        }
+
+        /**
+         * QEMU's limits, or smaller ones (powers of two) when a request at QEMU's limits would cost
+         * more than three quarters of {@code inputBudget}: a small heap cannot hold a 64 MiB request
+         * and its parsed form, so it should not promise to read one.
+         */
+        public static JsonLimits fitting(long inputBudget) {
+            long size = QEMU.maxTokenSize;
+            long count = QEMU.maxTokenCount;
+            while (size > 4096 && 2 * size > inputBudget / 2) {
+                size >>= 1;
+            }
+            while (count > 1024 && MemoryBudget.TOKEN_COST * count > inputBudget / 4) {
+                count >>= 1;
+            }
+            return new JsonLimits(size, count, QEMU.maxNesting);
+        }
+
+        /**
+         * What the largest request these limits allow costs against the input budget: two bytes a
+         * byte and {@link MemoryBudget#TOKEN_COST} a token (see {@link MemoryBudget}).
+         */
+        public long maxRequestCost() {
+            return MemoryBudget.BYTE_COST * maxTokenSize + MemoryBudget.TOKEN_COST * Math.min(maxTokenCount, maxTokenSize);
+        }
+    }
+
+    /**
+     * Heap the server lets all its clients together hold, on top of what each connection needs for
+     * itself (buffers, threads: tens of KiB).
+     *
+     * <p><b>Input</b>: requests on their way in, from their first byte until they are answered.
+     * One is counted at {@value #BYTE_COST} bytes per input byte and {@value #TOKEN_COST} bytes
+     * per JSON token, which covers its bytes while it is read and what parsing makes of it (a
+     * string's characters; maps, lists and numbers). Requests that cost at most
+     * {@value #SMALL_REQUEST} bytes are not counted and never wait: a client sending ordinary
+     * commands, out-of-band ones above all, is never held up by others' large requests. When the
+     * budget is used up, a reader that needs more stops reading its client until others' requests
+     * are answered or fail; after {@code inputWait} without room its connection is closed.
+     *
+     * <p><b>Output</b>: answers and events queued and not yet written, over all connections.
+     * When a message takes the sum over the budget, the connection holding the most unread output
+     * is closed (each connection is also bounded on its own by {@code maxOutputBacklog}).
+     *
+     * @param input     bytes of input, as counted above, all connections together
+     * @param output    bytes of unread output, all connections together
+     * @param inputWait how long a reader waits for room in the input budget before its connection
+     *                  is closed
+     */
+    public record MemoryBudget(long input, long output, Duration inputWait) {
+        /** Input budget cost of one byte of a request: the byte itself and its decoded text. */
+        public static final long BYTE_COST = 2;
+        /** Input budget cost of one JSON token: token tables and the Java objects parsing makes. */
+        public static final long TOKEN_COST = 64;
+        /** Requests that cost at most this much are not counted against the input budget. */
+        public static final long SMALL_REQUEST = 16 * 1024;
+
+        public MemoryBudget {
+            if (input < 1L << 20 || output < 1L << 20) {
+                throw new IllegalArgumentException("memory budgets must be at least 1 MiB each, got input " + input
+                        + " and output " + output);
+            }
+            if (inputWait == null || inputWait.isNegative() || inputWait.isZero()) {
+                throw new IllegalArgumentException("inputWait must be positive, got " + inputWait);
+            }
+        }
+
+        /** What a request of {@code bytes} bytes and {@code tokens} JSON tokens costs against the input budget. */
+        public static long cost(long bytes, long tokens) {
+            return BYTE_COST * bytes + TOKEN_COST * tokens;
+        }
+
+        /** A quarter of the maximum heap for each budget, and 10 s of waiting for input room. */
+        public static MemoryBudget ofHeap() {
+            return ofHeap(Runtime.getRuntime().maxMemory());
+        }
+
+        /** A quarter of {@code maxHeap} for each budget, and 10 s of waiting for input room. */
+        public static MemoryBudget ofHeap(long maxHeap) {
+            long quarter = Math.max(1L << 20, maxHeap / 4);
+            return new MemoryBudget(quarter, quarter, Duration.ofSeconds(10));
         }
     }
 

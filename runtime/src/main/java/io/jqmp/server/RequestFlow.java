@@ -50,6 +50,12 @@ final class RequestFlow {
     private final int maxPending;
     private final boolean dropWhenFull;
     private final LongAdder suspensions;
+    private final InputBudget inputBudget;
+    /**
+     * Reader thread only: the input budget the request being routed holds ({@link #chargeNext}),
+     * taken over by the step it becomes and released when that step has finished.
+     */
+    private long charge;
 
     /** Steps handed over and not yet started. */
     private final AtomicInteger queued = new AtomicInteger();
@@ -71,15 +77,39 @@ final class RequestFlow {
      * @param maxPending   steps that may wait with out-of-band on (QEMU: 8)
      * @param dropWhenFull whether a full queue refuses the step instead of stopping the reader
      * @param suspensions  counts the times the reader had to stop
+     * @param inputBudget  what a large request's step gives back when it has finished
      */
     RequestFlow(Monitor monitor, MainLoop mainLoop, Outbound answers, int maxPending, boolean dropWhenFull,
-            LongAdder suspensions) {
+            LongAdder suspensions, InputBudget inputBudget) {
         this.monitor = monitor;
         this.mainLoop = mainLoop;
         this.answers = answers;
         this.maxPending = maxPending;
         this.dropWhenFull = dropWhenFull;
         this.suspensions = suspensions;
+        this.inputBudget = inputBudget;
+    }
+
+    /**
+     * Reader thread: the request about to be routed holds {@code bytes} of the input budget; the
+     * step it becomes, if any, releases them when it has finished. {@link #releaseUnclaimed} gives
+     * them back if it became none.
+     */
+    void chargeNext(long bytes) {
+        charge += bytes;
+    }
+
+    /** Reader thread, after routing: gives back a charge that no step took over. */
+    void releaseUnclaimed() {
+        inputBudget.release(charge);
+        charge = 0;
+    }
+
+    /** Reader thread: the charge the step being handed over takes with it. */
+    private long takeCharge() {
+        long c = charge;
+        charge = 0;
+        return c;
     }
 
     /** Reader thread: negotiation is over, with or without the out-of-band capability. */
@@ -106,7 +136,8 @@ final class RequestFlow {
      */
     void submitOob(Supplier<byte[]> step) {
         oobInFlight.incrementAndGet();
-        offerUntilTaken(monitor::submitOob, () -> runOob(step));
+        long held = takeCharge();
+        offerUntilTaken(monitor::submitOob, () -> runOob(step, held), held);
     }
 
     /**
@@ -161,13 +192,19 @@ final class RequestFlow {
     private void handOverInband(Supplier<byte[]> step) {
         queued.incrementAndGet();
         inFlight.incrementAndGet();
-        offerUntilTaken(mainLoop::submit, () -> run(step));
+        long held = takeCharge();
+        offerUntilTaken(mainLoop::submit, () -> run(step, held), held);
     }
 
-    /** Offers {@code task} until the executor's queue takes it: a full queue waits, never drops. */
-    private void offerUntilTaken(Predicate<Runnable> queue, Runnable task) {
+    /**
+     * Offers {@code task} until the executor's queue takes it: a full queue waits, never drops.
+     * When the connection closes first, the task never runs and its input charge {@code held} is
+     * given back here.
+     */
+    private void offerUntilTaken(Predicate<Runnable> queue, Runnable task, long held) {
         while (!queue.test(task)) {
             if (closed) {
+                inputBudget.release(held);
                 return;
             }
             LockSupport.parkNanos(20_000);
@@ -185,22 +222,24 @@ final class RequestFlow {
     }
 
     /** Main loop: one step, counted as started before it runs and as finished after its answer. */
-    private void run(Supplier<byte[]> step) {
+    private void run(Supplier<byte[]> step, long held) {
         queued.decrementAndGet();
         wakeReader();
         try {
             answer(step);
         } finally {
+            inputBudget.release(held);
             inFlight.decrementAndGet();
             wakeReader();
         }
     }
 
     /** Monitor thread: one out-of-band step. */
-    private void runOob(Supplier<byte[]> step) {
+    private void runOob(Supplier<byte[]> step, long held) {
         try {
             answer(step);
         } finally {
+            inputBudget.release(held);
             // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
             // waits for the main loop, so the common case costs no wake-up.
             if (oobInFlight.decrementAndGet() == 0 && inputEnded) {

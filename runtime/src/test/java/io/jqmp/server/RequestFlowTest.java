@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqmp.internal.dispatch.MainLoop;
 import io.jqmp.internal.dispatch.Monitor;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,10 +23,42 @@ class RequestFlowTest {
     final MainLoop mainLoop = new MainLoop(64);
     final List<String> answers = new CopyOnWriteArrayList<>();
     final LongAdder suspensions = new LongAdder();
+    final InputBudget budget = new InputBudget(new QmpServerConfig.MemoryBudget(1 << 20, 1 << 20, Duration.ofSeconds(1)));
 
     RequestFlow flow(int maxPending, boolean dropWhenFull) {
         return new RequestFlow(monitor, mainLoop, m -> answers.add(new String(m, StandardCharsets.US_ASCII)), maxPending,
-                dropWhenFull, suspensions);
+                dropWhenFull, suspensions, budget);
+    }
+
+    @Test
+    void aLargeRequestHoldsItsInputChargeUntilItsStepHasRun() {
+        RequestFlow f = flow(8, false);
+        f.commandMode(true);
+        assertTrue(budget.tryReserve(5000));
+        f.chargeNext(5000);
+        assertTrue(f.submit(() -> bytes("a1")));
+        f.releaseUnclaimed();
+        assertEquals(5000, budget.used(), "the queued step holds the charge");
+        mainLoop.doWork();
+        assertEquals(0, budget.used(), "released once answered");
+
+        assertTrue(budget.tryReserve(3000));
+        f.chargeNext(3000);
+        f.submitOob(() -> bytes("o1"));
+        assertEquals(3000, budget.used());
+        monitor.doWork();
+        assertEquals(0, budget.used());
+        assertEquals(List.of("a1", "o1"), answers);
+    }
+
+    @Test
+    void aChargeNoStepTookIsGivenBack() {
+        RequestFlow f = flow(8, false);
+        f.commandMode(true);
+        assertTrue(budget.tryReserve(4000));
+        f.chargeNext(4000);
+        f.releaseUnclaimed(); // e.g. an error answered by the reader at once
+        assertEquals(0, budget.used());
     }
 
     static byte[] bytes(String s) {

@@ -113,6 +113,10 @@ public final class JsonStreamer {
     private int braces;
     private int brackets;
 
+    /** Size of the value completed last, for {@link #lastValueBytes()} and {@link #lastValueTokens()}. */
+    private int lastBytes;
+    private int lastTokens;
+
     private final ArrayDeque<JsonResult> results = new ArrayDeque<>();
 
     // Parser state, only meaningful during parse().
@@ -211,6 +215,26 @@ public final class JsonStreamer {
      */
     public long retainedBytes() {
         return (long) chunkCount * CHUNK + (long) tokType.length * TOKEN_TABLE_BYTES;
+    }
+
+    /** Bytes of the value in progress so far, the token being lexed included. Same thread as {@link #feed}. */
+    public long pendingBytes() {
+        return (long) queuedBytes + curLen;
+    }
+
+    /** Tokens of the value in progress so far. Same thread as {@link #feed}. */
+    public long pendingTokens() {
+        return tokCount;
+    }
+
+    /** Bytes of the value (or the error) completed last. Same thread as {@link #feed}. */
+    public long lastValueBytes() {
+        return lastBytes;
+    }
+
+    /** Tokens of the value (or the error) completed last. Same thread as {@link #feed}. */
+    public long lastValueTokens() {
+        return lastTokens;
     }
 
     /** The next queued result, or {@code null} if there is none. */
@@ -421,6 +445,8 @@ public final class JsonStreamer {
     }
 
     private void clearValue() {
+        lastBytes = queuedBytes;
+        lastTokens = tokCount;
         braces = 0;
         brackets = 0;
         tokCount = 0;
