@@ -3,6 +3,7 @@ package io.jqmp.benchmarks;
 import io.jqmp.server.IdleStrategy;
 import io.jqmp.internal.dispatch.Monitor;
 import io.jqmp.internal.dispatch.Role;
+import io.jqmp.internal.dispatch.RoleErrors;
 import io.jqmp.internal.dispatch.RoleRunner;
 import java.time.Duration;
 import java.util.Queue;
@@ -84,13 +85,26 @@ public class QueueHandoff {
         }
     }
 
+    /** A failing consumer is a broken benchmark: say so loudly. */
+    private static final RoleErrors PRINT = new RoleErrors() {
+        @Override
+        public void error(String role, Throwable error) {
+            error.printStackTrace();
+        }
+
+        @Override
+        public void fatal(String role, Throwable error) {
+            error.printStackTrace();
+        }
+    };
+
     @Setup(Level.Trial)
     public void setUp() {
         IdleStrategy strategy = IdleStrategy.parse(idle);
         switch (queue) {
             case "monitor" -> {
                 monitor = new Monitor(4096);
-                runner = new RoleRunner(monitor, strategy);
+                runner = new RoleRunner(monitor, strategy, PRINT);
                 monitor.attach(runner);
             }
             case "abq" -> plain = new ArrayBlockingQueue<>(4096);
@@ -98,7 +112,7 @@ public class QueueHandoff {
             default -> throw new IllegalArgumentException("queue must be monitor, abq or ltq, not '" + queue + "'");
         }
         if (plain != null) {
-            runner = new RoleRunner(new QueueRole(plain), strategy);
+            runner = new RoleRunner(new QueueRole(plain), strategy, PRINT);
         }
         runner.start();
     }

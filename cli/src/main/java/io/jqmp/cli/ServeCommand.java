@@ -6,6 +6,7 @@ import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;
 import io.jqmp.server.Dialect;
 import io.jqmp.server.Endpoint;
+import io.jqmp.server.ErrorHandler;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
 import java.io.IOException;
@@ -84,6 +85,20 @@ final class ServeCommand {
             throw new Args.UsageException("unexpected argument '" + args.positional.get(0) + "'");
         }
         QmpServer.Builder b = QmpServer.builder();
+        ErrorHandler logging = ErrorHandler.logging();
+        String[] failedThread = new String[1];
+        b.errorHandler(new ErrorHandler() {
+            @Override
+            public void onError(Throwable error) {
+                logging.onError(error);
+            }
+
+            @Override
+            public void onFatal(String thread, Throwable error) {
+                failedThread[0] = thread;
+                stop.countDown();
+            }
+        });
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
         if (endpoints.isEmpty()) {
@@ -179,6 +194,11 @@ final class ServeCommand {
             }
             server.close();
             out.println("jqmp: stopped");
+        }
+        Throwable failure = server.failure().orElse(null);
+        if (failure != null) {
+            err.println("jqmp serve: stopped because thread " + failedThread[0] + " could not continue: " + failure);
+            return 1;
         }
         return 0;
     }

@@ -37,7 +37,7 @@ final class Incoming {
     }
 
     void start() {
-        Thread.ofPlatform().name("migration-recv").daemon(true).start(this::run);
+        mig.machine.startThread("migration-recv", this::run);
     }
 
     /** Whether this listener still waits for its connection. */
@@ -157,7 +157,7 @@ final class Incoming {
     }
 
     private void startReturnPath(MigrationChannel ch) {
-        Thread.ofPlatform().name("migration-rp").daemon(true).start(() -> {
+        mig.machine.startThread("migration-rp", () -> {
             try {
                 while (!ch.isClosed()) {
                     // The timeout only bounds how late a closed channel is noticed.

@@ -132,12 +132,21 @@ public final class Machine implements AutoCloseable {
      */
     public void start(QmpServer qmpServer) throws IOException {
         this.server = Objects.requireNonNull(qmpServer);
-        vcpu.start();
+        vcpu.start(this);
         if (config.incoming() != null) {
             migration.startIncoming(config.incoming());
         } else {
             vcpu.resume();
         }
+    }
+
+    /**
+     * Starts one of the machine's own threads (the vCPU, a migration stream). Whatever escapes its
+     * body stops the server with the thread's name ({@link QmpServer#guard}): a machine with a dead
+     * part must not go on answering as if it were whole. Any thread, after {@link #start}.
+     */
+    Thread startThread(String name, Runnable body) {
+        return Thread.ofPlatform().name(name).daemon(true).start(server.guard(name, body));
     }
 
     /** Runs {@code hook} after {@code quit} was answered and SHUTDOWN emitted (the CLI exits there). */

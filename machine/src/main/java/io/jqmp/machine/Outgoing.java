@@ -32,12 +32,12 @@ final class Outgoing {
     }
 
     void start(MigrationUri uri) {
-        Thread.ofPlatform().name("migration-send").daemon(true).start(() -> run(uri, false));
+        mig.machine.startThread("migration-send", () -> run(uri, false));
     }
 
     /** migrate with resume: reconnects a paused postcopy (status is already postcopy-recover). */
     void resume(MigrationUri uri) {
-        Thread.ofPlatform().name("migration-send").daemon(true).start(() -> run(uri, true));
+        mig.machine.startThread("migration-send", () -> run(uri, true));
     }
 
     void wake() {
@@ -104,7 +104,7 @@ final class Outgoing {
     }
 
     private void startReturnPath(MigrationChannel ch) {
-        Thread.ofPlatform().name("migration-return").daemon(true).start(() -> {
+        mig.machine.startThread("migration-return", () -> {
             try {
                 while (true) {
                     MigrationChannel.Frame f = ch.read();

@@ -22,7 +22,6 @@ final class Vcpu {
     private final SplittableRandom random;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Thread thread;
     private boolean running;
     private boolean closed;
 
@@ -30,11 +29,11 @@ final class Vcpu {
         this.memory = memory;
         this.rate = pagesPerSecond;
         this.random = new SplittableRandom(seed);
-        this.thread = Thread.ofPlatform().name("vcpu").daemon(true).unstarted(this::run);
     }
 
-    void start() {
-        thread.start();
+    /** Starts the {@code vcpu} thread, through the machine so that its death stops the server. */
+    void start(Machine machine) {
+        machine.startThread("vcpu", this::run);
     }
 
     /** Stops writing; returns when no write is in progress. */

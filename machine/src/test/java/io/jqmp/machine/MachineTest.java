@@ -21,6 +21,40 @@ class MachineTest {
     @TempDir
     Path dir;
 
+    /**
+     * The machine's threads (vCPU, migration streams) start through {@link Machine#startThread}: one
+     * that dies stops the server, naming the thread, instead of leaving a machine with a dead part.
+     */
+    @Test
+    void aMachineThreadThatDiesStopsTheServer() throws Exception {
+        try (MachineRig vm = new MachineRig(dir, "vm1", SMALL); QmpPeer qmp = vm.connect()) {
+            Thread t = vm.machine.startThread("migration-send", () -> {
+                throw new IllegalStateException("a bug in the migration stream");
+            });
+            t.join(10_000);
+            assertEquals("a bug in the migration stream", vm.server.failure().orElseThrow().getMessage());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (Files.exists(vm.socket) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(!Files.exists(vm.socket), "the server stopped and removed its socket");
+        }
+    }
+
+    @Test
+    void theVcpuRunsAsAGuardedThread() throws Exception {
+        try (MachineRig vm = new MachineRig(dir, "vm1", SMALL)) {
+            Thread vcpu = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("vcpu"))
+                    .findFirst().orElseThrow();
+            // The guard wraps the body: its frames sit below Vcpu.run on the vCPU's stack.
+            boolean guarded = false;
+            for (StackTraceElement e : vcpu.getStackTrace()) {
+                guarded |= e.getClassName().equals("io.jqmp.server.ServerErrors");
+            }
+            assertTrue(guarded, "the vcpu thread does not run under QmpServer.guard");
+        }
+    }
+
     @Test
     void runStateCommandsAndEvents() throws Exception {
         try (MachineRig vm = new MachineRig(dir, "vm1", SMALL); QmpPeer qmp = vm.connect()) {

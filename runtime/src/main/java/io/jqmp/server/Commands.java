@@ -7,8 +7,6 @@ import io.jqmp.internal.wire.Request;
 import io.jqmp.schema.CommandDef;
 import io.jqmp.schema.Schema;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The server's command table: each schema command with its handler. Immutable after start;
@@ -16,7 +14,6 @@ import java.util.logging.Logger;
  * or the main loop (in-band).
  */
 final class Commands {
-    private static final Logger LOG = Logger.getLogger(Commands.class.getName());
 
     /** A request bound to its command, with validated arguments. */
     record Call(Request request, CommandDef def, Map<String, Object> arguments, CommandHandler handler) {
@@ -27,12 +24,14 @@ final class Commands {
     private final Schema schema;
     private final Map<String, CommandHandler> handlers;
     private final Encoder encoder;
+    private final ServerErrors errors;
 
-    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers, Encoder encoder) {
+    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers, Encoder encoder, ServerErrors errors) {
         this.server = server;
         this.schema = schema;
         this.handlers = Map.copyOf(handlers);
         this.encoder = encoder;
+        this.errors = errors;
     }
 
     /**
@@ -72,7 +71,9 @@ final class Commands {
 
     /**
      * Runs the handler and encodes its answer; null for a command declared
-     * {@code success-response: false} that succeeded. Never throws.
+     * {@code success-response: false} that succeeded. A handler's {@link RuntimeException} is
+     * reported to the server's error handler and answered as a {@code GenericError}; an
+     * {@link Error} is not caught: the thread cannot go on, and the server stops.
      */
     byte[] execute(Call call, Session session, boolean outOfBand) {
         Request.Id id = call.request().id();
@@ -81,8 +82,8 @@ final class Commands {
             result = call.handler().handle(new CommandContext(server, session, call.def().name(), call.arguments(), outOfBand));
         } catch (QmpException e) {
             return encoder.encode(Messages.error(e, id));
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " failed", e);
+        } catch (RuntimeException e) {
+            errors.error("command " + call.def().name(), e);
             return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": " + e, id));
         }
@@ -92,7 +93,7 @@ final class Commands {
         try {
             return encoder.encode(Messages.success(result, id));
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " returned a value that is not JSON", e);
+            errors.error("command " + call.def().name() + " (result not JSON)", e);
             return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": result is not valid JSON: " + e.getMessage(), id));
         }

@@ -42,7 +42,8 @@ final class Connection implements Session {
         this.registry = services.registry();
         this.inputBudget = services.inputBudget();
         QmpServerConfig config = services.config();
-        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), services.outputBudget(), this);
+        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), services.outputBudget(),
+                services.errors(), this);
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions(), inputBudget);
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
@@ -50,7 +51,7 @@ final class Connection implements Session {
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
         this.reader = new ConnectionReader(id, channel, streamer, new InputAccount(id, inputBudget), router, flow, writer,
-                this);
+                services.errors(), this);
     }
 
     @Override

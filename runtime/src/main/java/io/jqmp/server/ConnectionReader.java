@@ -37,11 +37,12 @@ final class ConnectionReader {
     private final RequestRouter router;
     private final RequestFlow flow;
     private final ConnectionWriter writer;
+    private final ServerErrors errors;
     private final Connection connection;
     private volatile Thread thread;
 
     ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, InputAccount input, RequestRouter router,
-            RequestFlow flow, ConnectionWriter writer, Connection connection) {
+            RequestFlow flow, ConnectionWriter writer, ServerErrors errors, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.streamer = streamer;
@@ -49,6 +50,7 @@ final class ConnectionReader {
         this.router = router;
         this.flow = flow;
         this.writer = writer;
+        this.errors = errors;
         this.connection = connection;
     }
 
@@ -89,9 +91,12 @@ final class ConnectionReader {
             }
         } catch (IOException e) {
             connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
+        } catch (RuntimeException e) {
+            errors.error("qmp-reader-" + id, e);
             connection.close("internal error in reader: " + e);
+        } catch (Error e) {
+            connection.close("internal error in reader: " + e);
+            errors.fatal("qmp-reader-" + id, e);
         } finally {
             input.close();
         }

@@ -28,6 +28,7 @@ final class ConnectionWriter implements Outbound {
     private final SocketChannel channel;
     private final long maxBacklog;
     private final OutputBudget budget;
+    private final ServerErrors errors;
     private final Connection connection;
     private final MpscUnboundedVarHandleArrayQueue<byte[]> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
     /** Bytes queued and not yet written; {@link #CLOSED} (negative) once discarded. */
@@ -40,13 +41,16 @@ final class ConnectionWriter implements Outbound {
     /**
      * @param maxBacklog unread output after which a further message disconnects the client
      * @param budget     the server's output budget, shared by all connections
+     * @param errors     where a failure of the writer thread itself goes
      * @param connection closed when writing fails or the client stops reading
      */
-    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, OutputBudget budget, Connection connection) {
+    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, OutputBudget budget, ServerErrors errors,
+            Connection connection) {
         this.id = id;
         this.channel = channel;
         this.maxBacklog = maxBacklog;
         this.budget = budget;
+        this.errors = errors;
         this.connection = connection;
     }
 
@@ -184,6 +188,13 @@ final class ConnectionWriter implements Outbound {
         } catch (IOException e) {
             connection.close(connection.isClosed() ? "closed" : "write failed: " + e.getMessage());
             dropQueued();
+        } catch (RuntimeException e) {
+            errors.error("qmp-writer-" + id, e);
+            connection.close("internal error in writer: " + e);
+            dropQueued();
+        } catch (Error e) {
+            connection.close("internal error in writer: " + e);
+            errors.fatal("qmp-writer-" + id, e);
         }
     }
 

@@ -58,9 +58,11 @@ public final class Events {
     private final Map<Key, Window> windows = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ScheduledExecutorService timer;
+    private final ServerErrors errors;
 
     /** @param connections where events go (those in command mode) */
-    Events(Schema schema, Encoder encoder, Connections connections, List<Throttle> throttles) {
+    Events(Schema schema, Encoder encoder, Connections connections, List<Throttle> throttles, ServerErrors errors) {
+        this.errors = errors;
         this.schema = schema;
         this.encoder = encoder;
         this.connections = connections;
@@ -106,7 +108,8 @@ public final class Events {
     }
 
     private void schedule(Key key, Duration period) {
-        timer().schedule(() -> periodEnded(key, period), period.toNanos(), TimeUnit.NANOSECONDS);
+        timer().schedule(() -> errors.run("event-throttle", () -> periodEnded(key, period)), period.toNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     private void periodEnded(Key key, Duration period) {

@@ -29,24 +29,27 @@ final class Listener {
     }
 
     private final Admission admission;
+    private final ServerErrors errors;
     private final ServerSocketChannel channel;
     private final Endpoint endpoint;
     private final Path socketFile;
     private Thread acceptor;
 
-    private Listener(Admission admission, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
+    private Listener(Admission admission, ServerErrors errors, ServerSocketChannel channel, Endpoint endpoint,
+            Path socketFile) {
         this.admission = admission;
+        this.errors = errors;
         this.channel = channel;
         this.endpoint = endpoint;
         this.socketFile = socketFile;
     }
 
     /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
-    static Listener bind(Endpoint endpoint, Admission admission) throws IOException {
+    static Listener bind(Endpoint endpoint, Admission admission, ServerErrors errors) throws IOException {
         if (endpoint instanceof Endpoint.Unix unix) {
             Path path = unix.path().toAbsolutePath();
             ServerSocketChannel ch = bindUnix(path);
-            return new Listener(admission, ch, new Endpoint.Unix(unix.path()), path);
+            return new Listener(admission, errors, ch, new Endpoint.Unix(unix.path()), path);
         }
         Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -56,7 +59,7 @@ final class Listener {
             LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
-        return new Listener(admission, ch, new Endpoint.Tcp(tcp.host(), port), null);
+        return new Listener(admission, errors, ch, new Endpoint.Tcp(tcp.host(), port), null);
     }
 
     /**
@@ -129,7 +132,24 @@ final class Listener {
                 }
                 continue;
             }
-            admission.admit(client, endpoint);
+            try {
+                admission.admit(client, endpoint);
+            } catch (RuntimeException e) {
+                errors.error("qmp-accept-" + endpoint, e);
+                closeQuietly(client);
+            } catch (Error e) {
+                closeQuietly(client);
+                errors.fatal("qmp-accept-" + endpoint, e);
+                return;
+            }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "close failed", e);
         }
     }
 

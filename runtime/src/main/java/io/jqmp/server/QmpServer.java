@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,22 +67,26 @@ public final class QmpServer implements AutoCloseable {
     private final LongAdder refusedConnections = new LongAdder();
     private final InputBudget inputBudget;
     private final OutputBudget outputBudget;
+    private final ServerErrors errors;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers, boolean xOobTest) {
+    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers, boolean xOobTest,
+            ErrorHandler errorHandler) {
         this.config = config;
         this.schema = schema;
+        this.errors = new ServerErrors(errorHandler);
+        errors.onFatalStop(this::close);
         Encoder encoder = new Encoder(config.pretty());
         this.builtins = new BuiltinCommands(config, schema);
         Map<String, CommandHandler> all = new LinkedHashMap<>(builtins.handlers(xOobTest));
         all.putAll(handlers);
-        Commands commands = new Commands(this, schema, all, encoder);
-        this.events = new Events(schema, encoder, connections, config.throttles());
+        Commands commands = new Commands(this, schema, all, encoder, errors);
+        this.events = new Events(schema, encoder, connections, config.throttles(), errors);
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(config.maxConnections() * config.maxPendingInband() + 1024);
-        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get());
-        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get());
+        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), errors);
+        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), errors);
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
@@ -89,7 +94,7 @@ public final class QmpServer implements AutoCloseable {
         this.inputBudget = new InputBudget(config.memoryBudget());
         this.outputBudget = new OutputBudget(config.memoryBudget(), connections);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget);
+                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget, errors);
     }
 
     public static Builder builder() {
@@ -103,7 +108,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(e, this::admit));
+                listeners.add(Listener.bind(e, this::admit, errors));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -179,6 +184,42 @@ public final class QmpServer implements AutoCloseable {
     /** The memory budget's use and counters now. Any thread. */
     public MemoryUse memoryUse() {
         return new MemoryUse(inputBudget.used(), outputBudget.queued(), inputBudget.waits(), outputBudget.disconnects());
+    }
+
+    /**
+     * Errors the server's threads caught so far (handlers that threw, failed duty cycles, failed
+     * connection threads, and those reported with {@link #reportError} or caught by
+     * {@link #guard}); each also went to the {@link ErrorHandler}. Any thread.
+     */
+    public long errorCount() {
+        return errors.count();
+    }
+
+    /**
+     * Counts an error an embedder's own thread survived and passes it to the error handler. Any
+     * thread; never blocks or throws.
+     */
+    public void reportError(Throwable error) {
+        errors.error(Thread.currentThread().getName(), Objects.requireNonNull(error));
+    }
+
+    /**
+     * Wraps the whole body of a thread the product depends on (a simulated vCPU, a migration
+     * stream): whatever escapes it is counted, reported to {@link ErrorHandler#onFatal} with
+     * {@code thread}, and stops this server, so no part of the product dies silently while the
+     * server answers on. The body should catch what it expects and can recover from.
+     *
+     * @param thread the thread's name, for the message
+     * @param body   what the thread runs
+     * @return a runnable to start the thread with
+     */
+    public Runnable guard(String thread, Runnable body) {
+        return errors.guard(Objects.requireNonNull(thread), Objects.requireNonNull(body));
+    }
+
+    /** The error that stopped the server because a thread could not continue, if any. Any thread. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(errors.fatal());
     }
 
     /** Out-of-band requests that found the monitor's queue full and had to wait. */
@@ -268,6 +309,7 @@ public final class QmpServer implements AutoCloseable {
         private List<Events.Throttle> throttles = Events.QEMU_THROTTLES;
         private QmpServerConfig.JsonLimits jsonLimits;
         private QmpServerConfig.MemoryBudget memoryBudget;
+        private ErrorHandler errorHandler = ErrorHandler.logging();
 
         private Builder() {
         }
@@ -391,6 +433,15 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * Where errors caught on the server's threads go (default: {@link ErrorHandler#logging()}).
+         * They are counted whatever the handler does ({@link QmpServer#errorCount()}).
+         */
+        public Builder errorHandler(ErrorHandler handler) {
+            this.errorHandler = Objects.requireNonNull(handler);
+            return this;
+        }
+
+        /**
          * Heap all clients together may hold with requests being read and answered, and with
          * unread output (default: {@link QmpServerConfig.MemoryBudget#ofHeap()}, a quarter of the
          * maximum heap each).
@@ -465,7 +516,7 @@ public final class QmpServer implements AutoCloseable {
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
                     unmaskSchema, throttles, limits, budget);
-            return new QmpServer(config, schema, bound, xOobTest);
+            return new QmpServer(config, schema, bound, xOobTest, errorHandler);
         }
 
         private static void requireRange(String name, long value, long min, long max) {

@@ -1,9 +1,9 @@
 package io.jqmp.server;
 
+import static io.jqmp.server.ConnectionLifecycleTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,8 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,17 +31,6 @@ class MemoryBudgetTest {
         return "{\"execute\": \"test-args\", \"id\": " + id + ", \"arguments\": {\"name\": \"" + "a".repeat(size);
     }
 
-    /** Waits for a state the server changes asynchronously and announces nowhere else; fails after 20 s. */
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within 20 s: " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
-    }
-
     @Test
     void aLargeRequestWaitsForInputRoomWhileSmallOnesGoOn() throws Exception {
         try (TestServer s = server(Duration.ofSeconds(30), 1 << 20);
@@ -51,9 +38,9 @@ class MemoryBudgetTest {
                 WireClient waiter = s.client(true);
                 WireClient small = s.client(true)) {
             holder.send(partialRequest(280 * 1024, 1));
-            await(() -> s.server.memoryUse().inputUsed() >= 560 * 1024, "the holder's request reserved its cost");
+            await("the holder's request reserved its cost", () -> s.server.memoryUse().inputUsed() >= 560 * 1024);
             waiter.send(partialRequest(200 * 1024, 2));
-            await(() -> s.server.memoryUse().inputWaits() == 1, "the second large request waits for room");
+            await("the second large request waits for room", () -> s.server.memoryUse().inputWaits() == 1);
 
             // Small requests need no room: in-band and out-of-band, they are answered.
             small.send("{\"exec-oob\": \"test-oob-ping\", \"id\": \"o\"}");
@@ -66,7 +53,7 @@ class MemoryBudgetTest {
             holder.expect("{\"return\": {}, \"id\": 1}");
             waiter.send("\"}}");
             waiter.expect("{\"return\": {}, \"id\": 2}");
-            await(() -> s.server.memoryUse().inputUsed() == 0, "everything given back once answered");
+            await("everything given back once answered", () -> s.server.memoryUse().inputUsed() == 0);
         }
     }
 
@@ -76,12 +63,12 @@ class MemoryBudgetTest {
                 WireClient holder = s.client(true);
                 WireClient waiter = s.client(true)) {
             holder.send(partialRequest(280 * 1024, 1));
-            await(() -> s.server.memoryUse().inputUsed() >= 560 * 1024, "the holder's request reserved its cost");
+            await("the holder's request reserved its cost", () -> s.server.memoryUse().inputUsed() >= 560 * 1024);
             waiter.send(partialRequest(200 * 1024, 2));
             waiter.expectClosed();
             holder.send("\"}}");
             holder.expect("{\"return\": {}, \"id\": 1}");
-            await(() -> s.server.memoryUse().inputUsed() == 0, "everything given back");
+            await("everything given back", () -> s.server.memoryUse().inputUsed() == 0);
         }
     }
 
@@ -100,9 +87,9 @@ class MemoryBudgetTest {
                 reads.send("{\"execute\": \"test-blob\", \"arguments\": {\"size\": 100000}, \"id\": " + i + "}");
                 assertTrue(reads.next().endsWith("\"}, \"id\": " + i + "}"));
             }
-            await(() -> s.server.memoryUse().outputDisconnects() == 1, "the client that does not read is cut off");
-            await(() -> s.server.connectionCount() == 1, "only the reading client is left");
-            await(() -> s.server.memoryUse().outputQueued() == 0, "its queue is off the budget");
+            await("the client that does not read is cut off", () -> s.server.memoryUse().outputDisconnects() == 1);
+            await("only the reading client is left", () -> s.server.connectionCount() == 1);
+            await("its queue is off the budget", () -> s.server.memoryUse().outputQueued() == 0);
             reads.send("{\"exec-oob\": \"test-oob-ping\", \"id\": \"o\"}");
             reads.expect("{\"return\": {}, \"id\": \"o\"}");
         }

@@ -3,12 +3,15 @@ package io.jqmp.internal.dispatch;
 import io.jqmp.server.IdleStrategy;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Runs a {@link Role} on its own platform thread named after the role, idling with an
  * {@link IdleStrategy} between cycles that found no work.
+ *
+ * <p>A {@link RuntimeException} escaping a duty cycle is reported to {@link RoleErrors#error} and
+ * the role goes on; an {@link Error} (or anything escaping {@code onStart}) ends the thread and is
+ * reported to {@link RoleErrors#fatal}, whose job it is to take down what depends on the role.
  *
  * <p>{@link #wake()} may be called from any thread and never blocks. {@link #close(Duration)} is
  * idempotent and cannot hang: it interrupts the thread, waits at most the given time and reports
@@ -19,15 +22,17 @@ public final class RoleRunner implements AutoCloseable {
 
     private final Role role;
     private final IdleStrategy idle;
+    private final RoleErrors errors;
     private final Thread thread;
     private volatile boolean running = true;
     /** Set while the thread may be about to park, so producers know an unpark is needed. */
     private volatile boolean sleeping;
-    private volatile long errors;
+    private volatile long errorCount;
 
-    public RoleRunner(Role role, IdleStrategy idle) {
+    public RoleRunner(Role role, IdleStrategy idle, RoleErrors errors) {
         this.role = role;
         this.idle = idle;
+        this.errors = errors;
         this.thread = Thread.ofPlatform().name(role.roleName()).daemon(true).unstarted(this::run);
     }
 
@@ -39,9 +44,9 @@ public final class RoleRunner implements AutoCloseable {
         return thread;
     }
 
-    /** Errors that escaped a duty cycle (logged and counted; the role keeps running). */
+    /** Errors that escaped a duty cycle (reported; the role kept running, or stopped after an Error). */
     public long errorCount() {
-        return errors;
+        return errorCount;
     }
 
     /**
@@ -61,9 +66,9 @@ public final class RoleRunner implements AutoCloseable {
                 int work;
                 try {
                     work = role.doWork();
-                } catch (RuntimeException | Error e) {
-                    errors++;
-                    LOG.log(Level.SEVERE, role.roleName() + ": duty cycle failed; continuing", e);
+                } catch (RuntimeException e) {
+                    errorCount++;
+                    errors.error(role.roleName(), e);
                     work = 1;
                 }
                 if (work > 0) {
@@ -77,11 +82,16 @@ public final class RoleRunner implements AutoCloseable {
                 }
                 sleeping = false;
             }
+        } catch (Throwable e) {
+            // An Error, or a failure in onStart: the role cannot go on.
+            errorCount++;
+            running = false;
+            errors.fatal(role.roleName(), e);
         } finally {
             try {
                 role.onClose();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, role.roleName() + ": onClose failed", e);
+                errors.error(role.roleName(), e);
             }
         }
     }
