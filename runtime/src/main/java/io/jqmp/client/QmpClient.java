@@ -5,7 +5,11 @@ import io.jqmp.internal.mapping.MappingException;
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.internal.wire.JsonWriter;
+import io.jqmp.internal.net.PlainTransport;
+import io.jqmp.internal.net.TlsTransport;
+import io.jqmp.internal.net.Transport;
 import io.jqmp.server.Endpoint;
+import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -85,7 +89,7 @@ public final class QmpClient implements AutoCloseable {
     public static final int DEFAULT_MAX_INBAND_IN_FLIGHT = 8;
 
     private final Endpoint endpoint;
-    private final SocketChannel channel;
+    private final Transport transport;
     private final Duration commandTimeout;
     private final int maxInbandInFlight;
     private final int eventBufferCapacity;
@@ -131,9 +135,9 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    private QmpClient(Builder b, SocketChannel channel) {
+    private QmpClient(Builder b, Transport transport) {
         this.endpoint = b.endpoint;
-        this.channel = channel;
+        this.transport = transport;
         this.commandTimeout = b.commandTimeout;
         this.maxInbandInFlight = b.maxInbandInFlight;
         this.eventBufferCapacity = b.eventBufferCapacity;
@@ -617,10 +621,7 @@ public final class QmpClient implements AutoCloseable {
                 stateLock.unlock();
             }
             try {
-                ByteBuffer buf = ByteBuffer.wrap(p.bytes);
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
-                }
+                transport.write(ByteBuffer.wrap(p.bytes));
                 written.incrementAndGet();
             } catch (IOException e) {
                 fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
@@ -639,7 +640,7 @@ public final class QmpClient implements AutoCloseable {
         try {
             while (closeCause.get() == null) {
                 buf.clear();
-                int n = channel.read(buf);
+                int n = transport.read(buf);
                 if (n < 0) {
                     fail(new QmpConnectionException("the server at " + endpoint + " closed the connection"));
                     return;
@@ -948,11 +949,7 @@ public final class QmpClient implements AutoCloseable {
             return closeCause.get();
         }
         closed.complete(null);
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing the channel failed", e);
-        }
+        transport.close();
         stateLock.lock();
         try {
             inbandQueue.clear();
@@ -987,6 +984,7 @@ public final class QmpClient implements AutoCloseable {
         private long maxReplySize = DEFAULT_MAX_REPLY_SIZE;
         private int maxInbandInFlight = DEFAULT_MAX_INBAND_IN_FLIGHT;
         private int eventBufferCapacity = 1024;
+        private TlsCredentials tls;
         private final List<Listener> listeners = new ArrayList<>();
 
         private record Listener(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
@@ -1091,6 +1089,24 @@ public final class QmpClient implements AutoCloseable {
         }
 
         /**
+         * TLS credentials for a {@code tls:HOST:PORT} endpoint (needed there, refused elsewhere):
+         * the CA the server's certificate must chain to, and the client's own certificate when the
+         * server verifies clients. With {@code verifyPeer} the server's certificate must also name
+         * the host connected to. The handshake counts against the connect timeout.
+         *
+         * @param credentials for the client side ({@link TlsCredentials.Side#CLIENT})
+         * @return this builder
+         * @throws IllegalArgumentException credentials for the server side
+         */
+        public Builder tls(TlsCredentials credentials) {
+            if (credentials.side() != TlsCredentials.Side.CLIENT) {
+                throw new IllegalArgumentException("a client needs TLS credentials for the client side, got " + credentials);
+            }
+            this.tls = credentials;
+            return this;
+        }
+
+        /**
          * A listener in place before the connection opens, so it sees even the earliest events.
          *
          * @param filter   which events to deliver (runs on the reader thread)
@@ -1117,6 +1133,14 @@ public final class QmpClient implements AutoCloseable {
          *                                not answer in time or refuses the capabilities
          */
         public QmpClient connect() throws QmpConnectionException {
+            boolean tlsEndpoint = endpoint instanceof Endpoint.Tls;
+            if (tlsEndpoint && tls == null) {
+                throw new IllegalStateException(endpoint + " needs TLS credentials: tls(TlsCredentials.fromDirectory(...))");
+            }
+            if (!tlsEndpoint && tls != null) {
+                throw new IllegalStateException("TLS credentials are set but " + endpoint + " is not a tls: endpoint");
+            }
+            long deadline = System.nanoTime() + connectTimeout.toNanos();
             SocketChannel ch;
             try {
                 ch = endpoint instanceof Endpoint.Unix ? SocketChannel.open(StandardProtocolFamily.UNIX)
@@ -1148,7 +1172,18 @@ public final class QmpClient implements AutoCloseable {
                 Throwable c = e instanceof ExecutionException ? e.getCause() : e;
                 throw new QmpConnectionException("cannot connect to " + endpoint + ": " + c.getMessage(), c);
             }
-            QmpClient client = new QmpClient(this, ch);
+            Transport transport = new PlainTransport(ch);
+            if (endpoint instanceof Endpoint.Tls t) {
+                transport = TlsTransport.client(ch, tls.context(), t.host(), tls.verifyPeer(),
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                try {
+                    transport.open();
+                } catch (IOException e) {
+                    closeQuietly(ch);
+                    throw new QmpConnectionException("cannot connect to " + endpoint + ": " + e.getMessage(), e);
+                }
+            }
+            QmpClient client = new QmpClient(this, transport);
             try {
                 client.open(this);
             } catch (QmpConnectionException e) {

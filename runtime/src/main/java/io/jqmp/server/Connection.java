@@ -1,10 +1,11 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.net.PlainTransport;
+import io.jqmp.internal.net.TlsTransport;
+import io.jqmp.internal.net.Transport;
 import io.jqmp.internal.wire.JsonStreamer;
-import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -23,7 +24,7 @@ final class Connection implements Session {
     static final String SERVER_STOPPING = "server stopping";
 
     private final long id;
-    private final SocketChannel channel;
+    private final Transport transport;
     private final Endpoint endpoint;
     private final Connections registry;
     private final InputBudget inputBudget;
@@ -37,12 +38,16 @@ final class Connection implements Session {
     /** Builds the connection's parts; nothing runs until {@link #start}. */
     Connection(long id, SocketChannel channel, Endpoint endpoint, ConnectionServices services) {
         this.id = id;
-        this.channel = channel;
         this.endpoint = endpoint;
         this.registry = services.registry();
         this.inputBudget = services.inputBudget();
         QmpServerConfig config = services.config();
-        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), services.outputBudget(),
+        QmpServerConfig.Tls tls = config.tls();
+        this.transport = endpoint instanceof Endpoint.Tls
+                ? TlsTransport.server(channel, tls.credentials().context(), tls.credentials().verifyPeer(),
+                        tls.handshakeTimeout())
+                : new PlainTransport(channel);
+        this.writer = new ConnectionWriter(id, transport, config.maxOutputBacklog(), services.outputBudget(),
                 services.errors(), this);
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions(), inputBudget);
@@ -50,8 +55,9 @@ final class Connection implements Session {
                 services.greeting(), services.events(), this, flow, writer);
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
-        this.reader = new ConnectionReader(id, channel, streamer, new InputAccount(id, inputBudget), router, flow, writer,
-                services.errors(), this);
+        TlsAuthz authz = tls == null ? null : new TlsAuthz(tls.authz());
+        this.reader = new ConnectionReader(id, transport, authz, streamer, new InputAccount(id, inputBudget), router,
+                flow, writer, services.errors(), this);
     }
 
     @Override
@@ -119,11 +125,7 @@ final class Connection implements Session {
         if (!reason.equals(CLIENT_CLOSED) && !reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING)) {
             LOG.warning("QMP connection " + id + " on " + endpoint + " closed: " + reason);
         }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
-        }
+        transport.close();
         flow.close();
         writer.discard();
         writer.wake();

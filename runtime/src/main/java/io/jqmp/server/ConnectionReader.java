@@ -2,14 +2,15 @@ package io.jqmp.server;
 
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
+import io.jqmp.internal.net.TlsTransport;
+import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, greets the
+ * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, opens the
+ * transport (the TLS handshake and the allow-list check, for a {@code tls:} listener), greets the
  * client, reads the socket, feeds QEMU's JSON streamer one byte at a time and routes each
  * complete message; it stops reading, at the byte that completed a message, whenever the
  * connection's {@link RequestFlow} says so (back-pressure). At the end of the client's input it
@@ -31,7 +32,8 @@ final class ConnectionReader {
     static final int BUDGET_SLICE = 256;
 
     private final long id;
-    private final SocketChannel channel;
+    private final Transport transport;
+    private final TlsAuthz authz;
     private final JsonStreamer streamer;
     private final InputAccount input;
     private final RequestRouter router;
@@ -41,10 +43,12 @@ final class ConnectionReader {
     private final Connection connection;
     private volatile Thread thread;
 
-    ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, InputAccount input, RequestRouter router,
-            RequestFlow flow, ConnectionWriter writer, ServerErrors errors, Connection connection) {
+    /** @param authz who may connect over TLS (null: no TLS listener) */
+    ConnectionReader(long id, Transport transport, TlsAuthz authz, JsonStreamer streamer, InputAccount input,
+            RequestRouter router, RequestFlow flow, ConnectionWriter writer, ServerErrors errors, Connection connection) {
         this.id = id;
-        this.channel = channel;
+        this.transport = transport;
+        this.authz = authz;
         this.streamer = streamer;
         this.input = input;
         this.router = router;
@@ -69,10 +73,13 @@ final class ConnectionReader {
 
     private void run() {
         try {
+            if (!open()) {
+                return;
+            }
             router.greet();
             ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
             while (flow.awaitRoom()) {
-                int n = channel.read(buf);
+                int n = transport.read(buf);
                 if (n < 0) {
                     endOfInput();
                     return;
@@ -100,6 +107,27 @@ final class ConnectionReader {
         } finally {
             input.close();
         }
+    }
+
+    /**
+     * Opens the transport: for TLS, the handshake (bounded by its timeout) and the allow-list
+     * check. False, with the connection closed and the reason logged, when the client may not go on.
+     */
+    private boolean open() {
+        try {
+            transport.open();
+        } catch (IOException e) {
+            connection.close(connection.isClosed() ? "closed" : e.getMessage());
+            return false;
+        }
+        if (transport instanceof TlsTransport tls && authz != null) {
+            String refusal = authz.refusal(tls.peerCertificate());
+            if (refusal != null) {
+                connection.close(refusal);
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

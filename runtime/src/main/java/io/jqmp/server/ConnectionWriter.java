@@ -1,8 +1,8 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
@@ -16,6 +16,11 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * senders) and never blocks; only the writer thread touches the socket for writing and may block
  * there. A write failure or an overfull backlog closes the connection.
  *
+ * <p>Everything goes out through the {@link Transport}'s writing side, on this thread only. A
+ * faster path that lets another thread write a small answer straight to the socket must first ask
+ * {@link Transport#allowsDirectWrites()}: a TLS connection's records must all come from this
+ * writer thread, so TLS connections keep this path.
+ *
  * <p>Unread output counts against the connection's own bound and the server's
  * {@link OutputBudget}; {@link #discard()} (on close) gives it all back at once.
  */
@@ -25,7 +30,7 @@ final class ConnectionWriter implements Outbound {
     private static final long CLOSED = Long.MIN_VALUE / 2;
 
     private final long id;
-    private final SocketChannel channel;
+    private final Transport transport;
     private final long maxBacklog;
     private final OutputBudget budget;
     private final ServerErrors errors;
@@ -44,10 +49,10 @@ final class ConnectionWriter implements Outbound {
      * @param errors     where a failure of the writer thread itself goes
      * @param connection closed when writing fails or the client stops reading
      */
-    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, OutputBudget budget, ServerErrors errors,
+    ConnectionWriter(long id, Transport transport, long maxBacklog, OutputBudget budget, ServerErrors errors,
             Connection connection) {
         this.id = id;
-        this.channel = channel;
+        this.transport = transport;
         this.maxBacklog = maxBacklog;
         this.budget = budget;
         this.errors = errors;
@@ -150,7 +155,7 @@ final class ConnectionWriter implements Outbound {
      * closes the connection itself when asked to once flushed.
      */
     private void run() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(WRITE_BUFFER);
+        ByteBuffer buf = transport.newWriteBuffer(WRITE_BUFFER);
         try {
             while (true) {
                 byte[] msg = outbound.poll();
@@ -213,8 +218,6 @@ final class ConnectionWriter implements Outbound {
     }
 
     private void writeFully(ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
+        transport.write(buf);
     }
 }

@@ -7,7 +7,11 @@ import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 
-/** Where a QMP socket lives: {@code unix:PATH} or {@code tcp:HOST:PORT}, written as QEMU writes them. */
+/**
+ * Where a QMP socket lives: {@code unix:PATH}, {@code tcp:HOST:PORT} or {@code tls:HOST:PORT}
+ * (TCP with TLS; the credentials are configured apart: {@link QmpServer.Builder#tls},
+ * {@code QmpClient.Builder.tls}).
+ */
 public sealed interface Endpoint {
 
     /** The socket address to bind or connect. */
@@ -50,11 +54,37 @@ public sealed interface Endpoint {
 
         @Override
         public String toString() {
-            return "tcp:" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+            return "tcp:" + hostPort(host, port);
         }
     }
 
-    /** Parses {@code unix:PATH} or {@code tcp:HOST:PORT} ({@code tcp:[::1]:4444} for IPv6). */
+    /** A TCP socket that speaks TLS before QMP; port 0 asks the system for a free port when binding. */
+    record Tls(String host, int port) implements Endpoint {
+        public Tls {
+            new Tcp(host, port); // the same checks
+        }
+
+        @Override
+        public SocketAddress address() {
+            return new InetSocketAddress(host, port);
+        }
+
+        /** Whether the host names a loopback address. */
+        public boolean isLoopback() {
+            return new Tcp(host, port).isLoopback();
+        }
+
+        @Override
+        public String toString() {
+            return "tls:" + hostPort(host, port);
+        }
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** Parses {@code unix:PATH}, {@code tcp:HOST:PORT} or {@code tls:HOST:PORT} ({@code tcp:[::1]:4444} for IPv6). */
     static Endpoint parse(String text) {
         if (text.startsWith("unix:")) {
             String path = text.substring(5);
@@ -63,11 +93,13 @@ public sealed interface Endpoint {
             }
             return new Unix(Path.of(path));
         }
-        if (text.startsWith("tcp:")) {
+        if (text.startsWith("tcp:") || text.startsWith("tls:")) {
+            String scheme = text.substring(0, 3);
             String rest = text.substring(4);
             int colon = rest.lastIndexOf(':');
             if (colon <= 0) {
-                throw new IllegalArgumentException("'" + text + "': a tcp endpoint needs HOST:PORT, e.g. tcp:127.0.0.1:4444");
+                throw new IllegalArgumentException("'" + text + "': a " + scheme + " endpoint needs HOST:PORT, e.g. "
+                        + scheme + ":127.0.0.1:4444");
             }
             String host = rest.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -79,8 +111,8 @@ public sealed interface Endpoint {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + text + "': the port must be a number 0-65535");
             }
-            return new Tcp(host, port);
+            return scheme.equals("tls") ? new Tls(host, port) : new Tcp(host, port);
         }
-        throw new IllegalArgumentException("'" + text + "': expected unix:PATH or tcp:HOST:PORT");
+        throw new IllegalArgumentException("'" + text + "': expected unix:PATH, tcp:HOST:PORT or tls:HOST:PORT");
     }
 }

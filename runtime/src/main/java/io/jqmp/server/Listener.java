@@ -44,22 +44,50 @@ final class Listener {
         this.socketFile = socketFile;
     }
 
-    /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
-    static Listener bind(Endpoint endpoint, Admission admission, ServerErrors errors) throws IOException {
-        if (endpoint instanceof Endpoint.Unix unix) {
-            Path path = unix.path().toAbsolutePath();
-            ServerSocketChannel ch = bindUnix(path);
-            return new Listener(admission, errors, ch, new Endpoint.Unix(unix.path()), path);
-        }
-        Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
+    /**
+     * Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port.
+     *
+     * @param tls the TLS settings of a {@code tls:} endpoint (null for the others)
+     */
+    static Listener bind(Endpoint endpoint, Admission admission, ServerErrors errors, QmpServerConfig.Tls tls)
+            throws IOException {
+        return switch (endpoint) {
+            case Endpoint.Unix unix -> {
+                Path path = unix.path().toAbsolutePath();
+                yield new Listener(admission, errors, bindUnix(path), new Endpoint.Unix(unix.path()), path);
+            }
+            case Endpoint.Tcp tcp -> {
+                ServerSocketChannel ch = bindTcp(tcp);
+                if (!tcp.isLoopback()) {
+                    LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: plain TCP has no "
+                            + "authentication, anyone who can reach it controls the machine (use tls: with verify-peer)");
+                }
+                yield new Listener(admission, errors, ch, new Endpoint.Tcp(tcp.host(), port(ch)), null);
+            }
+            case Endpoint.Tls t -> {
+                ServerSocketChannel ch = bindTcp(t);
+                if (!t.isLoopback() && !tls.credentials().verifyPeer()) {
+                    LOG.warning("QMP listens on " + t + ", which is not a loopback address, without verify-peer: "
+                            + "the connection is encrypted but any client that can reach it controls the machine");
+                }
+                yield new Listener(admission, errors, ch, new Endpoint.Tls(t.host(), port(ch)), null);
+            }
+        };
+    }
+
+    private static ServerSocketChannel bindTcp(Endpoint endpoint) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
-        ch.bind(tcp.address(), 64);
-        int port = ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
-        if (!tcp.isLoopback()) {
-            LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
-                    + "anyone who can reach it controls the machine");
+        try {
+            ch.bind(endpoint.address(), 64);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
         }
-        return new Listener(admission, errors, ch, new Endpoint.Tcp(tcp.host(), port), null);
+        return ch;
+    }
+
+    private static int port(ServerSocketChannel ch) throws IOException {
+        return ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
     }
 
     /**

@@ -108,7 +108,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(e, this::admit, errors));
+                listeners.add(Listener.bind(e, this::admit, errors, config.tls()));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -310,6 +310,9 @@ public final class QmpServer implements AutoCloseable {
         private QmpServerConfig.JsonLimits jsonLimits;
         private QmpServerConfig.MemoryBudget memoryBudget;
         private ErrorHandler errorHandler = ErrorHandler.logging();
+        private TlsCredentials tlsCredentials;
+        private List<String> tlsAuthz = List.of();
+        private Duration tlsHandshakeTimeout = QmpServerConfig.Tls.DEFAULT_HANDSHAKE_TIMEOUT;
 
         private Builder() {
         }
@@ -433,6 +436,30 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * The key and certificate the {@code tls:} listeners present, and with verify-peer the CA
+         * that client certificates must chain to (see {@link TlsCredentials}).
+         */
+        public Builder tls(TlsCredentials credentials) {
+            this.tlsCredentials = Objects.requireNonNull(credentials);
+            return this;
+        }
+
+        /**
+         * Serves only TLS clients whose certificate names one of {@code names} (QEMU's
+         * {@code tls-authz}; see {@link QmpServerConfig.Tls#authz()}). Needs verify-peer.
+         */
+        public Builder tlsAuthz(List<String> names) {
+            this.tlsAuthz = List.copyOf(names);
+            return this;
+        }
+
+        /** How long a TLS client may take for its handshake (default 10 s). */
+        public Builder tlsHandshakeTimeout(Duration timeout) {
+            this.tlsHandshakeTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
          * Where errors caught on the server's threads go (default: {@link ErrorHandler#logging()}).
          * They are counted whatever the handler does ({@link QmpServer#errorCount()}).
          */
@@ -475,6 +502,16 @@ public final class QmpServer implements AutoCloseable {
             if (maxOutputBacklog < 64 * 1024) {
                 throw new IllegalArgumentException("maxOutputBacklog must be at least 65536 bytes, got " + maxOutputBacklog);
             }
+            boolean tlsListener = listeners.stream().anyMatch(e -> e instanceof Endpoint.Tls);
+            if (tlsListener && tlsCredentials == null) {
+                throw new IllegalArgumentException("a tls: listener needs TLS credentials: tls(TlsCredentials.fromDirectory(...))");
+            }
+            if (!tlsListener && (tlsCredentials != null || !tlsAuthz.isEmpty())) {
+                throw new IllegalArgumentException("TLS credentials or a tls-authz list are given, but no listener is "
+                        + "tls:HOST:PORT");
+            }
+            QmpServerConfig.Tls tls = tlsListener ? new QmpServerConfig.Tls(tlsCredentials, tlsAuthz, tlsHandshakeTimeout)
+                    : null;
             QmpServerConfig.MemoryBudget budget = memoryBudget != null ? memoryBudget : QmpServerConfig.MemoryBudget.ofHeap();
             QmpServerConfig.JsonLimits limits = jsonLimits != null ? jsonLimits
                     : QmpServerConfig.JsonLimits.fitting(budget.input());
@@ -515,7 +552,7 @@ public final class QmpServer implements AutoCloseable {
             }
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles, limits, budget);
+                    unmaskSchema, throttles, limits, budget, tls);
             return new QmpServer(config, schema, bound, xOobTest, errorHandler);
         }
 

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  *                          smaller when the input budget could not hold a request at QEMU's limits)
  * @param memoryBudget      heap the server lets all its clients together hold (default: derived
  *                          from the maximum heap)
+ * @param tls               TLS for the {@code tls:} listeners, or null when there are none
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -42,7 +43,39 @@ public record QmpServerConfig(
         boolean unmaskSchema,
         List<Events.Throttle> throttles,
         JsonLimits jsonLimits,
-        MemoryBudget memoryBudget) {
+        MemoryBudget memoryBudget,
+        Tls tls) {
+
+    /**
+     * TLS on the {@code tls:} listeners, as QEMU's {@code tls-creds-x509} and {@code tls-authz}.
+     *
+     * @param credentials      the server's key and certificate, and with {@code verifyPeer} the CA
+     *                         client certificates must chain to
+     * @param authz            when not empty, only clients whose certificate's subject is one of
+     *                         these are served: a distinguished name as RFC 4514 writes it
+     *                         ({@code CN=admin,O=Example}, matched as X.500 names match), or a
+     *                         bare common name ({@code admin}); needs {@code verifyPeer}
+     * @param handshakeTimeout how long a client may take to complete the handshake
+     */
+    public record Tls(TlsCredentials credentials, List<String> authz, Duration handshakeTimeout) {
+        /** Default for {@code handshakeTimeout}. */
+        public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+        public Tls {
+            authz = List.copyOf(authz);
+            TlsAuthz.validate(authz);
+            if (credentials.side() != TlsCredentials.Side.SERVER) {
+                throw new IllegalArgumentException("a server needs TLS credentials for the server side, got " + credentials);
+            }
+            if (!authz.isEmpty() && !credentials.verifyPeer()) {
+                throw new IllegalArgumentException("a TLS allow-list of client names (tls-authz) needs client "
+                        + "certificates: turn verify-peer on");
+            }
+            if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+                throw new IllegalArgumentException("the TLS handshake timeout must be positive, got " + handshakeTimeout);
+            }
+        }
+    }
 
     /**
      * Input limits, as QEMU's JSON streamer has them: bytes of one value (and of one token),
