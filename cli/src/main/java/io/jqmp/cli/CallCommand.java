@@ -21,20 +21,22 @@ final class CallCommand {
 
     static final String USAGE = """
             usage: jqmp call ENDPOINT COMMAND ['{"json": "arguments"}'] [--oob] [--timeout SECONDS] [--pretty]
+                             [--tls-creds DIR]
 
-            Connects to a QMP server (unix:PATH or tcp:HOST:PORT), negotiates, runs COMMAND and prints
-            its return value as JSON on stdout.
+            Connects to a QMP server (unix:PATH, tcp:HOST:PORT or tls:HOST:PORT), negotiates, runs
+            COMMAND and prints its return value as JSON on stdout.
 
               --oob              send the command out-of-band (exec-oob); fails if oob is not offered
               --timeout SECONDS  for connecting and for the answer (default 30)
               --pretty           indent the output
+            """ + ClientCommands.TLS_USAGE + """
 
             Exit status: 0 success; 1 the server answered an error (printed as CLASS: desc on
             stderr); 2 bad usage or a connection problem (the message says what to check).
             """;
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
-        Args args = Args.parse(argv, Set.of("--timeout"), Set.of("--oob", "--pretty"));
+        Args args = Args.parse(argv, Set.of("--timeout", ClientCommands.TLS_CREDS), Set.of("--oob", "--pretty"));
         if (args.positional.size() < 2 || args.positional.size() > 3) {
             throw new Args.UsageException("expected ENDPOINT COMMAND ['{\"json\": \"arguments\"}']");
         }
@@ -44,7 +46,7 @@ final class CallCommand {
                 ? ClientCommands.parseArguments(args.positional.get(2)) : null;
         Duration timeout = ClientCommands.timeout(args, 30);
         boolean oob = args.flag("--oob");
-        QmpClient.Builder b = ClientCommands.builder(endpoint).connectTimeout(timeout).commandTimeout(timeout);
+        QmpClient.Builder b = ClientCommands.builder(endpoint, args).connectTimeout(timeout).commandTimeout(timeout);
         if (oob) {
             b.oob(true);
         }

@@ -5,6 +5,9 @@ import io.jqmp.client.QmpClientException;
 import io.jqmp.client.QmpTimeoutException;
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
+import io.jqmp.server.Endpoint;
+import io.jqmp.server.TlsCredentials;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -37,13 +40,45 @@ final class ClientCommands {
         return Duration.ofNanos((long) (seconds * 1e9));
     }
 
-    /** Parses {@code endpoint}, turning a bad one into a usage error. */
-    static QmpClient.Builder builder(String endpoint) {
+    /** The option every client subcommand takes for {@code tls:} endpoints. */
+    static final String TLS_CREDS = "--tls-creds";
+
+    /** The line every client subcommand's usage has for {@link #TLS_CREDS}. */
+    static final String TLS_USAGE = """
+              --tls-creds DIR    for a tls:HOST:PORT endpoint: ca-cert.pem (the CA the server's
+                                 certificate must chain to), and client-cert.pem and client-key.pem
+                                 when the server verifies clients (as QEMU's tls-creds-x509)
+            """;
+
+    /**
+     * A client builder for {@code endpoint}, with TLS credentials from {@code --tls-creds DIR} for a
+     * {@code tls:} endpoint; a bad endpoint or unusable credentials are usage errors saying why.
+     */
+    static QmpClient.Builder builder(String endpoint, Args args) {
+        Endpoint parsed;
         try {
-            return QmpClient.builder(endpoint);
+            parsed = Endpoint.parse(endpoint);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
+        QmpClient.Builder b = QmpClient.builder(parsed);
+        String creds = args.get(TLS_CREDS, null);
+        boolean tls = parsed instanceof Endpoint.Tls;
+        if (tls && creds == null) {
+            throw new Args.UsageException(endpoint + " is a TLS endpoint: give " + TLS_CREDS + " DIR (a directory with "
+                    + "ca-cert.pem, and client-cert.pem and client-key.pem if the server verifies clients)");
+        }
+        if (!tls && creds != null) {
+            throw new Args.UsageException(TLS_CREDS + " is for tls:HOST:PORT endpoints, not " + endpoint);
+        }
+        if (tls) {
+            try {
+                b.tls(TlsCredentials.fromDirectory(Path.of(creds), TlsCredentials.Side.CLIENT, true));
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException(e.getMessage());
+            }
+        }
+        return b;
     }
 
     /** A connection problem or a timeout on stderr, with what to check; returns {@link #CONNECTION}. */

@@ -22,7 +22,7 @@ final class EventsCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp events ENDPOINT [--filter NAME]... [--count N] [--timeout SECONDS]
+            usage: jqmp events ENDPOINT [--filter NAME]... [--count N] [--timeout SECONDS] [--tls-creds DIR]
 
             Connects to a QMP server, negotiates and prints every event as one JSON line on stdout,
             exactly as received (timestamp included), until interrupted (Ctrl-C).
@@ -30,6 +30,7 @@ final class EventsCommand {
               --filter NAME      only events called NAME (repeatable; default all)
               --count N          stop after N events
               --timeout SECONDS  for connecting (default 10)
+            """ + ClientCommands.TLS_USAGE + """
 
             Exit status: 0 stopped; 2 bad usage, a connection problem or the server went away.
             """;
@@ -42,7 +43,7 @@ final class EventsCommand {
 
     /** Runs until {@code stop} opens, {@code --count} events were printed, or the connection ends. */
     static int run(List<String> argv, PrintStream out, PrintStream err, CountDownLatch stop) {
-        Args args = Args.parse(argv, Set.of("--filter", "--count", "--timeout"), Set.of());
+        Args args = Args.parse(argv, Set.of("--filter", "--count", "--timeout", ClientCommands.TLS_CREDS), Set.of());
         if (args.positional.size() != 1) {
             throw new Args.UsageException("expected ENDPOINT");
         }
@@ -55,7 +56,7 @@ final class EventsCommand {
         Duration timeout = ClientCommands.timeout(args, 10);
         CountDownLatch done = new CountDownLatch(1);
         AtomicLong printed = new AtomicLong();
-        QmpClient.Builder b = ClientCommands.builder(endpoint).connectTimeout(timeout).eventBufferCapacity(65536)
+        QmpClient.Builder b = ClientCommands.builder(endpoint, args).connectTimeout(timeout).eventBufferCapacity(65536)
                 // Subscribed before connecting, so not even the earliest event is missed.
                 .onEvent(e -> names.isEmpty() || names.contains(e.name()), (QmpEvent e) -> {
                     if (count > 0 && printed.get() >= count) {

@@ -9,6 +9,7 @@ import io.jqmp.server.Endpoint;
 import io.jqmp.server.ErrorHandler;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
+import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -27,13 +28,22 @@ final class ServeCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
+            usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT | --qmp tls:HOST:PORT]... [--schema FILE]...
+                              [OPTIONS]
 
             Runs a QMP server with a simulated virtual machine (run states, guest memory, live
             migration; see docs/machine.md). Without --qmp it listens on unix:./jqmp.sock and
             tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
 
-              --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
+              --qmp ENDPOINT          listen on unix:PATH, tcp:HOST:PORT or tls:HOST:PORT (repeatable)
+              --tls-creds DIR         for tls: listeners: server-cert.pem, server-key.pem and, with
+                                      verify-peer, ca-cert.pem (as QEMU's tls-creds-x509 dir)
+              --tls-verify-peer on|off  require client certificates signed by ca-cert.pem (default on)
+              --tls-authz NAME        serve only TLS clients whose certificate names NAME: a DN such as
+                                      CN=admin,O=Example, or a bare CN (repeatable; needs verify-peer)
+              --input-budget SIZE     heap for large requests of all clients together, K/M/G suffixes
+                                      (default a quarter of the maximum heap)
+              --output-budget SIZE    unread output of all clients together (default a quarter of the heap)
               --schema FILE           add a QAPI schema file; its commands answer an error saying
                                       they have no implementation (repeatable)
               --dialect current|2.12  protocol form (default current; 2.12 = the first OOB design)
@@ -56,7 +66,8 @@ final class ServeCommand {
             """;
 
     private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
-            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
+            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate",
+            "--tls-creds", "--tls-verify-peer", "--tls-authz", "--input-budget", "--output-budget");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -121,6 +132,8 @@ final class ServeCommand {
             String idle = args.get("--monitor-idle", "park");
             IdleStrategy.parse(idle);
             b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            tls(args, b, endpoints);
+            budget(args, b);
             b.pretty(args.flag("--pretty"));
             b.unmaskSchema(args.flag("--unmask-schema"));
             b.xOobTest(!args.flag("--no-x-oob-test"));
@@ -179,6 +192,8 @@ final class ServeCommand {
                 out.println("  socat - UNIX-CONNECT:" + u.path());
             } else if (e instanceof Endpoint.Tcp t) {
                 out.println("  socat - TCP:" + t.host() + ":" + t.port());
+            } else if (e instanceof Endpoint.Tls t) {
+                out.println("  jqmp shell tls:" + t.host() + ":" + t.port() + " --tls-creds DIR");
             }
         }
         out.println("then send {\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}");
@@ -201,6 +216,37 @@ final class ServeCommand {
             return 1;
         }
         return 0;
+    }
+
+    /** {@code --tls-creds}, {@code --tls-verify-peer}, {@code --tls-authz}; the builder checks they fit the listeners. */
+    private static void tls(Args args, QmpServer.Builder b, List<String> endpoints) {
+        String dir = args.get("--tls-creds", null);
+        boolean tlsListener = endpoints.stream().anyMatch(e -> e.startsWith("tls:"));
+        if (tlsListener != (dir != null)) {
+            throw new IllegalArgumentException(tlsListener ? "a --qmp tls:HOST:PORT listener needs --tls-creds DIR "
+                    + "(server-cert.pem, server-key.pem and, with verify-peer, ca-cert.pem)"
+                    : "--tls-creds is for --qmp tls:HOST:PORT listeners, and there is none");
+        }
+        String verify = args.get("--tls-verify-peer", "on");
+        if (!verify.equals("on") && !verify.equals("off")) {
+            throw new IllegalArgumentException("--tls-verify-peer takes on or off, got '" + verify + "'");
+        }
+        if (dir != null) {
+            b.tls(TlsCredentials.fromDirectory(Path.of(dir), TlsCredentials.Side.SERVER, verify.equals("on")));
+        }
+        b.tlsAuthz(args.all("--tls-authz"));
+    }
+
+    /** {@code --input-budget} and {@code --output-budget}; each defaults to a quarter of the heap. */
+    private static void budget(Args args, QmpServer.Builder b) {
+        String in = args.get("--input-budget", null);
+        String out = args.get("--output-budget", null);
+        if (in == null && out == null) {
+            return;
+        }
+        QmpServerConfig.MemoryBudget d = QmpServerConfig.MemoryBudget.ofHeap();
+        b.memoryBudget(new QmpServerConfig.MemoryBudget(in == null ? d.input() : MachineConfig.parseSize(in),
+                out == null ? d.output() : MachineConfig.parseSize(out), d.inputWait()));
     }
 
     private static MachineConfig machineConfig(Args args) {

@@ -31,7 +31,7 @@ final class ShellCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp shell ENDPOINT [--timeout SECONDS] [--no-oob] [--history FILE]
+            usage: jqmp shell ENDPOINT [--timeout SECONDS] [--no-oob] [--history FILE] [--tls-creds DIR]
 
             An interactive QMP shell. Type a command and its arguments as key=value pairs:
 
@@ -47,10 +47,10 @@ final class ShellCommand {
 
               --timeout SECONDS  for connecting and for each command (default 30)
               --no-oob           do not enable the oob capability
-            """;
+            """ + ClientCommands.TLS_USAGE;
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
-        Args args = Args.parse(argv, Set.of("--timeout", "--history"), Set.of("--no-oob"));
+        Args args = Args.parse(argv, Set.of("--timeout", "--history", ClientCommands.TLS_CREDS), Set.of("--no-oob"));
         if (args.positional.size() != 1) {
             throw new Args.UsageException("expected ENDPOINT");
         }
@@ -66,7 +66,7 @@ final class ShellCommand {
     static int run(Args args, Terminal terminal, PrintStream err) {
         String endpoint = args.positional.get(0);
         Duration timeout = ClientCommands.timeout(args, 30);
-        QmpClient.Builder b = ClientCommands.builder(endpoint).connectTimeout(timeout).commandTimeout(timeout);
+        QmpClient.Builder b = ClientCommands.builder(endpoint, args).connectTimeout(timeout).commandTimeout(timeout);
         if (args.flag("--no-oob")) {
             b.oob(false);
         }

@@ -53,7 +53,7 @@ class CliTest {
     void badServeOptionsSayWhatToFix() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, Main.run(List.of("serve", "--qmp", "udp:1:2"), System.out, new PrintStream(err)));
-        assertTrue(err.toString().contains("expected unix:PATH or tcp:HOST:PORT"), err.toString());
+        assertTrue(err.toString().contains("expected unix:PATH, tcp:HOST:PORT or tls:HOST:PORT"), err.toString());
         err.reset();
         assertEquals(2, Main.run(List.of("serve", "--dialect", "3.0"), System.out, new PrintStream(err)));
         assertTrue(err.toString().contains("unknown dialect '3.0'"), err.toString());
@@ -66,6 +66,13 @@ class CliTest {
         err.reset();
         assertEquals(2, Main.run(List.of("serve", "--memory", "12X"), System.out, new PrintStream(err)));
         assertTrue(err.toString().startsWith("jqmp serve: "), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--qmp", "tls:127.0.0.1:0"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("needs --tls-creds DIR"), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--qmp", "tls:127.0.0.1:0", "--tls-creds", dir.toString()),
+                System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("server-cert.pem (the server's certificate) is missing"), err.toString());
     }
 
     @Test

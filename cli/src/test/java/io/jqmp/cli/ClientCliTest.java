@@ -3,8 +3,10 @@ package io.jqmp.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqmp.internal.tls.TestCertificates;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
+import io.jqmp.server.TlsCredentials;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -93,7 +95,7 @@ class ClientCliTest {
         assertTrue(err.toString().startsWith("jqmp call: expected ENDPOINT COMMAND"), err.toString());
         err.reset();
         assertEquals(2, main("call", "udp:1", "query-version"));
-        assertTrue(err.toString().contains("expected unix:PATH or tcp:HOST:PORT"), err.toString());
+        assertTrue(err.toString().contains("expected unix:PATH, tcp:HOST:PORT or tls:HOST:PORT"), err.toString());
     }
 
     @Test
@@ -149,5 +151,34 @@ class ClientCliTest {
             Thread.onSpinWait();
         }
         assertTrue(stream.toString().contains(text), stream.toString());
+    }
+
+    /** call, events and the option's checks over a tls: endpoint, with certificates made for the run. */
+    @Test
+    void tlsEndpointsTakeTheCredentialsDirectory() throws Exception {
+        TestCertificates certs = TestCertificates.create(dir.resolve("certs"));
+        try (QmpServer tls = QmpServer.builder()
+                .listen("tls:127.0.0.1:0")
+                .tls(TlsCredentials.fromDirectory(certs.serverDir, TlsCredentials.Side.SERVER, true))
+                .build()
+                .start()) {
+            String ep = "tls:localhost:" + ((Endpoint.Tls) tls.endpoints().get(0)).port();
+            assertEquals(0, main("call", ep, "query-version", "--tls-creds", certs.adminDir.toString()), err.toString());
+            assertTrue(out.toString().contains("\"qemu\""), out.toString());
+
+            assertEquals(2, main("call", ep, "query-version"));
+            assertTrue(err.toString().contains("is a TLS endpoint: give --tls-creds DIR"), err.toString());
+            err.reset();
+            assertEquals(2, main("call", endpoint, "query-version", "--tls-creds", certs.adminDir.toString()));
+            assertTrue(err.toString().contains("--tls-creds is for tls:HOST:PORT endpoints"), err.toString());
+            err.reset();
+            // Without a certificate of its own: TLS 1.3 lets the client finish its handshake, then the
+            // server refuses it with an alert.
+            assertEquals(2, main("call", ep, "query-version", "--tls-creds", certs.anonymousDir.toString()));
+            assertTrue(err.toString().contains("certificate_required"), err.toString());
+            err.reset();
+            assertEquals(2, main("call", ep, "query-version", "--tls-creds", dir.resolve("nowhere").toString()));
+            assertTrue(err.toString().contains("does not exist"), err.toString());
+        }
     }
 }
