@@ -91,8 +91,7 @@ public final class SchemaLoader {
 
         @Override
         public String read() {
-            ClassLoader cl = SchemaLoader.class.getClassLoader();
-            try (InputStream in = cl.getResourceAsStream(name)) {
+            try (InputStream in = open()) {
                 if (in == null) {
                     throw new SchemaException("can't read schema resource '" + name + "': not found", null);
                 }
@@ -100,6 +99,20 @@ public final class SchemaLoader {
             } catch (IOException e) {
                 throw new SchemaException("can't read schema resource '" + name + "': " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * The library's own resources first (on the module path, only its classes can read them),
+         * then the caller's through the context class loader (on the module path, resources in a
+         * named module must be in a package it opens).
+         */
+        private InputStream open() {
+            InputStream in = SchemaLoader.class.getResourceAsStream("/" + name);
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (in == null && context != null) {
+                in = context.getResourceAsStream(name);
+            }
+            return in != null ? in : ClassLoader.getSystemResourceAsStream(name);
         }
 
         @Override

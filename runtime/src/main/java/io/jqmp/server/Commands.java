@@ -7,8 +7,6 @@ import io.jqmp.internal.wire.Request;
 import io.jqmp.schema.CommandDef;
 import io.jqmp.schema.Schema;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The server's command table: each schema command with its handler. Immutable after start;
@@ -16,7 +14,7 @@ import java.util.logging.Logger;
  * or the main loop (in-band).
  */
 final class Commands {
-    private static final Logger LOG = Logger.getLogger(Commands.class.getName());
+    private static final System.Logger LOG = System.getLogger(Commands.class.getName());
 
     /** A request bound to its command, with validated arguments. */
     record Call(Request request, CommandDef def, Map<String, Object> arguments, CommandHandler handler) {
@@ -82,7 +80,7 @@ final class Commands {
         } catch (QmpException e) {
             return encoder.encode(Messages.error(e, id));
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, "command " + call.def().name() + " failed", e);
             return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": " + e, id));
         }
@@ -92,7 +90,7 @@ final class Commands {
         try {
             return encoder.encode(Messages.success(result, id));
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " returned a value that is not JSON", e);
+            LOG.log(System.Logger.Level.ERROR, "command " + call.def().name() + " returned a value that is not JSON", e);
             return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": result is not valid JSON: " + e.getMessage(), id));
         }

@@ -12,8 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One listening socket and its accept loop, a virtual thread named {@code qmp-accept-ENDPOINT}.
@@ -21,7 +19,7 @@ import java.util.logging.Logger;
  * replaced, any other existing file is refused.
  */
 final class Listener {
-    private static final Logger LOG = Logger.getLogger(Listener.class.getName());
+    private static final System.Logger LOG = System.getLogger(Listener.class.getName());
 
     /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
     interface Admission {
@@ -53,7 +51,7 @@ final class Listener {
         ch.bind(tcp.address(), 64);
         int port = ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
         if (!tcp.isLoopback()) {
-            LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
+            LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
         return new Listener(admission, ch, new Endpoint.Tcp(tcp.host(), port), null);
@@ -103,7 +101,7 @@ final class Listener {
             if (refused instanceof FileAlreadyExistsException) {
                 throw refused;
             }
-            LOG.info("replacing stale socket " + path);
+            LOG.log(System.Logger.Level.INFO, "replacing stale socket " + path);
             Files.delete(path);
         }
     }
@@ -125,7 +123,7 @@ final class Listener {
                 return;
             } catch (IOException e) {
                 if (channel.isOpen()) {
-                    LOG.log(Level.WARNING, "accept on " + endpoint + " failed", e);
+                    LOG.log(System.Logger.Level.WARNING, "accept on " + endpoint + " failed", e);
                 }
                 continue;
             }
@@ -138,13 +136,13 @@ final class Listener {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
         if (socketFile != null) {
             try {
                 Files.deleteIfExists(socketFile);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "could not remove " + socketFile, e);
+                LOG.log(System.Logger.Level.WARNING, "could not remove " + socketFile, e);
             }
         }
         if (acceptor != null) {

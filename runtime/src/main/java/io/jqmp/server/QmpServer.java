@@ -23,8 +23,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A QMP server: listeners, one reader and one writer virtual thread per connection, the
@@ -46,7 +44,7 @@ import java.util.logging.Logger;
  * idempotent and returns within a few seconds even when a handler is stuck.
  */
 public final class QmpServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(QmpServer.class.getName());
+    private static final System.Logger LOG = System.getLogger(QmpServer.class.getName());
     /** How long close() lets queued output drain before disconnecting clients. */
     private static final Duration FLUSH_ON_CLOSE = Duration.ofMillis(500);
 
@@ -166,21 +164,16 @@ public final class QmpServer implements AutoCloseable {
         return monitor.failedOffers();
     }
 
-    /** Unblocks an in-band {@code x-oob-test} with {@code lock: true} (as {@code lock: false} would). */
-    public void releaseOobTestLock() {
-        builtins.releaseOobTest();
-    }
-
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
     private void admit(SocketChannel client, Endpoint endpoint) {
         if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
-            LOG.warning("refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
+            LOG.log(System.Logger.Level.WARNING, "refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
                     : "the limit of " + config.maxConnections() + " connections is reached"));
             try {
                 client.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "close failed", e);
+                LOG.log(System.Logger.Level.DEBUG, "close failed", e);
             }
             return;
         }
