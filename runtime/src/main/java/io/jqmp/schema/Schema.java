@@ -40,6 +40,8 @@ public final class Schema {
     private final Map<String, CommandDef> commandsByName;
     private final Map<String, EventDef> eventsByName;
     private final Map<String, ArgumentValidator.Node> validators;
+    private final Map<String, ArgumentValidator.Node> resultChecks;
+    private final Map<String, ArgumentValidator.Node> eventChecks;
     private final List<String> queryCommandsOrder;
     private final Map<IntrospectOptions, List<Object>> introspection = new ConcurrentHashMap<>();
 
@@ -75,6 +77,18 @@ public final class Schema {
             }
         }
         this.validators = Map.copyOf(plans);
+        Map<String, ArgumentValidator.Node> results = new HashMap<>();
+        for (CommandDef c : commands) {
+            if (c.retType() != null) {
+                results.put(c.name(), av.node(c.retType()));
+            }
+        }
+        this.resultChecks = Map.copyOf(results);
+        Map<String, ArgumentValidator.Node> eventData = new HashMap<>();
+        for (EventDef e : events) {
+            eventData.put(e.name(), e.argType() == null ? none : av.node(e.argType()));
+        }
+        this.eventChecks = Map.copyOf(eventData);
         List<String> names = new ArrayList<>();
         for (int i = commands.size() - 1; i >= 0; i--) {
             names.add(commands.get(i).name());
@@ -164,6 +178,49 @@ public final class Schema {
             plan.check(a, null, null, -1);
         }
         return a;
+    }
+
+    /**
+     * Checks a command's result against its {@code returns} type with the rules and texts of
+     * argument validation: an object must have its required members and no others, every value
+     * its declared type. A command without {@code returns} must return {@code null} (answered
+     * {@code {}}). For tests and development (the server's {@code checkAnswers} option); servers
+     * do not check results otherwise. Thread-safe.
+     *
+     * @param cmd    a command of this schema
+     * @param result the result in the value model
+     * @throws QmpException describing the first mismatch, e.g.
+     *     {@code Parameter 'bogus' is unexpected}
+     */
+    public void checkResult(CommandDef cmd, Object result) {
+        ArgumentValidator.Node plan = resultChecks.get(cmd.name());
+        if (plan == null) {
+            if (result != null && !(result instanceof Map<?, ?> m && m.isEmpty())) {
+                throw new QmpException("the command declares no 'returns', but returned a value");
+            }
+            return;
+        }
+        plan.check(result, null, null, -1);
+    }
+
+    /**
+     * Checks an event's data against its declaration, with the rules and texts of argument
+     * validation. For tests and development (the server's {@code checkAnswers} option).
+     * Thread-safe.
+     *
+     * @param event an event of this schema
+     * @param data  the {@code data} member in the value model, or {@code null} for none
+     * @throws QmpException describing the first mismatch
+     */
+    public void checkEventData(EventDef event, Map<String, Object> data) {
+        ArgumentValidator.Node plan = eventChecks.get(event.name());
+        if (plan == null) {
+            throw new IllegalArgumentException("not an event of this schema: " + event.name());
+        }
+        if (data == null && event.argType() == null) {
+            return;
+        }
+        plan.check(data == null ? Map.of() : data, null, null, -1);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One listening socket and its accept loop, a virtual thread named {@code qmp-accept-ENDPOINT}.
@@ -114,20 +115,44 @@ final class Listener {
         acceptor = Thread.ofVirtual().name("qmp-accept-" + endpoint).start(this::acceptLoop);
     }
 
+    /**
+     * Accepts until the channel closes. Nothing one client causes ends it: a failure while
+     * admitting a client is logged and that client closed; a failing {@code accept} (no file
+     * descriptors left, say) is logged and retried after a pause that grows to one second.
+     */
     private void acceptLoop() {
+        long pauseMillis = 0;
         while (channel.isOpen()) {
             SocketChannel client;
             try {
                 client = channel.accept();
+                pauseMillis = 0;
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                if (channel.isOpen()) {
-                    LOG.log(System.Logger.Level.WARNING, "accept on " + endpoint + " failed", e);
+                if (!channel.isOpen()) {
+                    return;
                 }
+                pauseMillis = Math.min(1000, Math.max(10, pauseMillis * 2));
+                LOG.log(System.Logger.Level.WARNING, "accept on " + endpoint + " failed; retrying in " + pauseMillis
+                        + " ms", e);
+                LockSupport.parkNanos(pauseMillis * 1_000_000);
                 continue;
             }
-            admission.admit(client, endpoint);
+            try {
+                admission.admit(client, endpoint);
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "admitting a client on " + endpoint + " failed; closing it", e);
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
     }
 

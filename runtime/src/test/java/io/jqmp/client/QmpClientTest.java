@@ -54,6 +54,8 @@ class QmpClientTest {
         server = QmpServer.builder()
                 .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
                 .schemaFile(schema)
+                .xOobTest(true)
+                .checkAnswers(true)
                 .handler("client-count", ctx -> Map.of("count", counter.incrementAndGet()))
                 .handler("client-emit", ctx -> {
                     ctx.server().events().emit("CLIENT_EVENT", Map.of("n", ctx.arguments().get("n")));

@@ -22,6 +22,8 @@ final class TestServer implements AutoCloseable {
         QmpServer.Builder b = QmpServer.builder()
                 .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
                 .schemaResource("io/jqmp/server/test.json")
+                .xOobTest(true)
+                .checkAnswers(true)
                 .handler("test-oob-ping", ctx -> null)
                 .handler("test-count", ctx -> Map.of("count", counted.incrementAndGet()))
                 .handler("test-blob", ctx -> {
