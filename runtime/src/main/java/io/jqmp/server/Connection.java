@@ -15,10 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Connection implements Session {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-    /** Reasons to close that are part of normal operation (logged at FINE only). */
-    static final String CLIENT_CLOSED = "client closed the connection";
+    /** Reasons to close that are part of normal operation (logged at DEBUG only). */
     static final String INPUT_ENDED = "client ended its input; every request read was answered";
     static final String SERVER_STOPPING = "server stopping";
+    /** A failed read or write: the client went away (reset, broken pipe), a normal end too. */
+    static final String CLIENT_GONE = "the client went away: ";
 
     private final long id;
     private final SocketChannel channel;
@@ -105,7 +106,7 @@ final class Connection implements Session {
             return;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + " on " + endpoint + " closed: " + reason);
-        if (!reason.equals(CLIENT_CLOSED) && !reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING)) {
+        if (!reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING) && !reason.startsWith(CLIENT_GONE)) {
             LOG.log(System.Logger.Level.WARNING, "QMP connection " + id + " on " + endpoint + " closed: " + reason);
         }
         try {

@@ -76,7 +76,7 @@ final class ConnectionReader {
                 }
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "read failed: " + e.getMessage());
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "connection " + id + ": reader failed", e);
             connection.close("internal error in reader: " + e);
