@@ -31,17 +31,33 @@ public final class SchemaLoader {
 
     private final Set<String> defines;
 
-    /** A loader evaluating {@code 'if'} conditions against {@code defines}. */
+    /**
+     * A loader.
+     *
+     * @param defines the names {@code 'if'} conditions are evaluated against
+     */
     public SchemaLoader(Set<String> defines) {
         this.defines = Set.copyOf(defines);
     }
 
-    /** Loads the schema file {@code file} and everything it includes. */
+    /**
+     * Loads a schema file and everything it includes.
+     *
+     * @param file the schema file
+     * @return the schema
+     * @throws SchemaException naming the file and line of the first error
+     */
     public Schema load(Path file) {
         return Schema.builder().define(defines).load(file).build();
     }
 
-    /** Loads the classpath resource {@code name} (leading {@code /} optional) and its includes. */
+    /**
+     * Loads a class-path resource and its includes.
+     *
+     * @param name the resource name, leading {@code /} optional
+     * @return the schema
+     * @throws SchemaException naming the resource and line of the first error
+     */
     public Schema loadResource(String name) {
         return Schema.builder().define(defines).loadResource(name).build();
     }
