@@ -6,7 +6,6 @@ import io.jqmp.internal.net.TlsTransport;
 import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.logging.Logger;
 
 /**
  * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, opens the
@@ -26,7 +25,7 @@ import java.util.logging.Logger;
  * in {@link InputAccount#cover}.
  */
 final class ConnectionReader {
-    private static final Logger LOG = Logger.getLogger(ConnectionReader.class.getName());
+    private static final System.Logger LOG = System.getLogger(ConnectionReader.class.getName());
     private static final int READ_BUFFER = 16 * 1024;
     /** Bytes fed between two looks at the input budget. */
     static final int BUDGET_SLICE = 256;
@@ -97,7 +96,7 @@ final class ConnectionReader {
                 }
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "read failed: " + e.getMessage());
         } catch (RuntimeException e) {
             errors.error("qmp-reader-" + id, e);
             connection.close("internal error in reader: " + e);

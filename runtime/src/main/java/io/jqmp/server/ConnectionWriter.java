@@ -191,7 +191,7 @@ final class ConnectionWriter implements Outbound {
                 written(bytes);
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "write failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "write failed: " + e.getMessage());
             dropQueued();
         } catch (RuntimeException e) {
             errors.error("qmp-writer-" + id, e);

@@ -12,8 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One listening socket and its accept loop, a virtual thread named {@code qmp-accept-ENDPOINT}.
@@ -21,7 +20,7 @@ import java.util.logging.Logger;
  * replaced, any other existing file is refused.
  */
 final class Listener {
-    private static final Logger LOG = Logger.getLogger(Listener.class.getName());
+    private static final System.Logger LOG = System.getLogger(Listener.class.getName());
 
     /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
     interface Admission {
@@ -59,7 +58,7 @@ final class Listener {
             case Endpoint.Tcp tcp -> {
                 ServerSocketChannel ch = bindTcp(tcp);
                 if (!tcp.isLoopback()) {
-                    LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: plain TCP has no "
+                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: plain TCP has no "
                             + "authentication, anyone who can reach it controls the machine (use tls: with verify-peer)");
                 }
                 yield new Listener(admission, errors, ch, new Endpoint.Tcp(tcp.host(), port(ch)), null);
@@ -67,7 +66,7 @@ final class Listener {
             case Endpoint.Tls t -> {
                 ServerSocketChannel ch = bindTcp(t);
                 if (!t.isLoopback() && !tls.credentials().verifyPeer()) {
-                    LOG.warning("QMP listens on " + t + ", which is not a loopback address, without verify-peer: "
+                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + t + ", which is not a loopback address, without verify-peer: "
                             + "the connection is encrypted but any client that can reach it controls the machine");
                 }
                 yield new Listener(admission, errors, ch, new Endpoint.Tls(t.host(), port(ch)), null);
@@ -134,7 +133,7 @@ final class Listener {
             if (refused instanceof FileAlreadyExistsException) {
                 throw refused;
             }
-            LOG.info("replacing stale socket " + path);
+            LOG.log(System.Logger.Level.INFO, "replacing stale socket " + path);
             Files.delete(path);
         }
     }
@@ -147,17 +146,28 @@ final class Listener {
         acceptor = Thread.ofVirtual().name("qmp-accept-" + endpoint).start(this::acceptLoop);
     }
 
+    /**
+     * Accepts until the channel closes. Nothing one client causes ends it: a failure while
+     * admitting a client is logged and that client closed; a failing {@code accept} (no file
+     * descriptors left, say) is logged and retried after a pause that grows to one second.
+     */
     private void acceptLoop() {
+        long pauseMillis = 0;
         while (channel.isOpen()) {
             SocketChannel client;
             try {
                 client = channel.accept();
+                pauseMillis = 0;
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                if (channel.isOpen()) {
-                    LOG.log(Level.WARNING, "accept on " + endpoint + " failed", e);
+                if (!channel.isOpen()) {
+                    return;
                 }
+                pauseMillis = Math.min(1000, Math.max(10, pauseMillis * 2));
+                LOG.log(System.Logger.Level.WARNING, "accept on " + endpoint + " failed; retrying in " + pauseMillis
+                        + " ms", e);
+                LockSupport.parkNanos(pauseMillis * 1_000_000);
                 continue;
             }
             try {
@@ -177,7 +187,7 @@ final class Listener {
         try {
             client.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
     }
 
@@ -186,13 +196,13 @@ final class Listener {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
         if (socketFile != null) {
             try {
                 Files.deleteIfExists(socketFile);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "could not remove " + socketFile, e);
+                LOG.log(System.Logger.Level.WARNING, "could not remove " + socketFile, e);
             }
         }
         if (acceptor != null) {

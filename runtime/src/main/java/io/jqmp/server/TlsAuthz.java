@@ -2,9 +2,6 @@ package io.jqmp.server;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -40,17 +37,44 @@ record TlsAuthz(List<String> allowed) {
         }
     }
 
+    /**
+     * The value of the subject's CN attribute (the most specific one), or null. RFC 2253 form
+     * escapes a separator inside a value with a backslash, so a plain scan finds the attributes.
+     */
     private static String commonName(X500Principal subject) {
-        try {
-            for (Rdn rdn : new LdapName(subject.getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return rdn.getValue().toString();
-                }
+        String dn = subject.getName(X500Principal.RFC2253);
+        StringBuilder value = new StringBuilder();
+        int start = 0;
+        boolean escaped = false;
+        for (int i = 0; i <= dn.length(); i++) {
+            char c = i < dn.length() ? dn.charAt(i) : ',';
+            if (escaped) {
+                escaped = false;
+                continue;
             }
-        } catch (InvalidNameException e) {
-            return null;
+            if (c == '\\') {
+                escaped = true;
+            } else if (c == ',' || c == '+') {
+                String attribute = dn.substring(start, i);
+                if (attribute.regionMatches(true, 0, "CN=", 0, 3)) {
+                    return unescape(attribute.substring(3), value);
+                }
+                start = i + 1;
+            }
         }
         return null;
+    }
+
+    private static String unescape(String v, StringBuilder out) {
+        out.setLength(0);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length()) {
+                c = v.charAt(++i);
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 
     /** Checks that every entry that looks like a distinguished name is one. */

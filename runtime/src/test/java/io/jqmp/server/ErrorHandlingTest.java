@@ -65,8 +65,8 @@ class ErrorHandlingTest {
     void aHandlerExceptionIsAnsweredCountedAndReported() throws Exception {
         try (TestServer s = server(); WireClient c = s.client(true)) {
             c.send("{\"execute\": \"test-fail\", \"arguments\": {\"internal\": true}, \"id\": 1}");
-            c.expect("{\"id\": 1, \"error\": {\"class\": \"GenericError\", \"desc\": \"internal error in command test-fail: "
-                    + "java.lang.IllegalStateException: boom\"}}");
+            c.expect("{\"id\": 1, \"error\": {\"class\": \"GenericError\", \"desc\": \"internal error in command test-fail "
+                    + "(the server's log has the details)\"}}");
             Throwable reported = recorder.errors.poll(WireClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertInstanceOf(IllegalStateException.class, reported);
             assertEquals(1, s.server.errorCount());
