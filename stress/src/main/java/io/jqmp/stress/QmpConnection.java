@@ -70,18 +70,26 @@ public final class QmpConnection implements AutoCloseable {
         }
     }
 
+    private static final int SEND_SLICE = 256 * 1024;
+
     /** Sends one text message (UTF-8). Blocking; any thread. */
     public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends raw bytes. Blocking; any thread. */
+    /**
+     * Sends raw bytes. Blocking; any thread. Large arrays go out in slices: the JDK copies what a
+     * heap buffer has left into a temporary direct buffer on every write, so writing 64 MiB in
+     * one buffer would copy gigabytes.
+     */
     public void send(byte[] bytes) throws IOException {
         sendLock.lock();
         try {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                channel.write(b);
+            for (int off = 0; off < bytes.length; off += SEND_SLICE) {
+                ByteBuffer b = ByteBuffer.wrap(bytes, off, Math.min(SEND_SLICE, bytes.length - off));
+                while (b.hasRemaining()) {
+                    channel.write(b);
+                }
             }
         } finally {
             sendLock.unlock();

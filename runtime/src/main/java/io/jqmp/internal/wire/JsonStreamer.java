@@ -108,6 +108,9 @@ public final class JsonStreamer {
     // the boundary, so no bytes are copied. Byte i is chunks[i >>> CHUNK_SHIFT][i & CHUNK_MASK].
     private byte[][] chunks = new byte[4][];
     private int chunkCount;
+    /** The chunk the lexer appends to (chunks[tailIndex]), kept at hand: appending is per byte. */
+    private byte[] tail;
+    private int tailIndex = -1;
     private int queuedBytes;
     private int curLen;
 
@@ -358,15 +361,24 @@ public final class JsonStreamer {
     private void append(byte b) {
         int at = queuedBytes + curLen;
         int chunk = at >>> CHUNK_SHIFT;
-        if (chunk == chunkCount) {
-            if (chunk == chunks.length) {
+        if (chunk != tailIndex) {
+            tail = chunk(chunk);
+            tailIndex = chunk;
+        }
+        tail[at & CHUNK_MASK] = b;
+        curLen++;
+    }
+
+    /** Chunk {@code index}, allocated if it is the next one. */
+    private byte[] chunk(int index) {
+        if (index == chunkCount) {
+            if (index == chunks.length) {
                 chunks = java.util.Arrays.copyOf(chunks, chunks.length * 2);
             }
-            chunks[chunk] = new byte[CHUNK];
+            chunks[index] = new byte[CHUNK];
             chunkCount++;
         }
-        chunks[chunk][at & CHUNK_MASK] = b;
-        curLen++;
+        return chunks[index];
     }
 
     /** Token byte {@code i}. */
@@ -461,6 +473,8 @@ public final class JsonStreamer {
             // Callers reset curLen right after, so no byte in the chunks is needed any more.
             java.util.Arrays.fill(chunks, 1, chunkCount, null);
             chunkCount = 1;
+            tail = null;
+            tailIndex = -1;
             if (chunks.length > 64) {
                 chunks = java.util.Arrays.copyOf(chunks, 4);
             }
