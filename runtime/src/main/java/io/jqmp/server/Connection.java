@@ -121,16 +121,35 @@ final class Connection implements Session {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        writer.discard(); // first: the output budget counts this connection's output no longer
+        flow.close();
+        inputBudget.wakeWaiters(); // the reader may be waiting for input room: let it see the close
+        registry.remove(this);
+        closeSocket();
         LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + " on " + endpoint + " closed: " + reason);
         if (!reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING) && !reason.startsWith(CLIENT_GONE)) {
             LOG.log(System.Logger.Level.WARNING, "QMP connection " + id + " on " + endpoint + " closed: " + reason);
         }
-        transport.close();
-        flow.close();
-        writer.discard();
-        writer.wake();
-        inputBudget.wakeWaiters(); // the reader may be waiting for input room: let it see the close
-        registry.remove(this);
+    }
+
+    /**
+     * Closes the socket without blocking a thread that is not this connection's: closing a
+     * channel waits until the threads blocked in its I/O have left it, which must not hold up
+     * the monitor, the main loop or another client (the output budget closes clients from
+     * wherever a message goes over it). From elsewhere, the reader and the writer are
+     * interrupted instead: an interrupted channel operation closes the channel on the
+     * interrupted thread, and a parked one wakes and finds the connection closed; the writer
+     * closes the socket as it ends in any case.
+     */
+    private void closeSocket() {
+        Thread me = Thread.currentThread();
+        if (me == reader.thread() || me == writer.thread()) {
+            transport.close();
+            writer.wake();
+        } else {
+            reader.interrupt();
+            writer.interrupt();
+        }
     }
 
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */

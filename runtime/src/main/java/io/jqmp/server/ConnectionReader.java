@@ -62,6 +62,19 @@ final class ConnectionReader {
         thread = Thread.ofVirtual().name("qmp-reader-" + id).start(this::run);
     }
 
+    /** The reader thread, once started. */
+    Thread thread() {
+        return thread;
+    }
+
+    /** Interrupts the reader thread (a blocked read closes the socket). Any thread; never blocks. */
+    void interrupt() {
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
     /** Waits up to {@code millis} for the reader thread to end. */
     void join(long millis) throws InterruptedException {
         Thread t = thread;

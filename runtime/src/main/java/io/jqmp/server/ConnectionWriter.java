@@ -142,6 +142,19 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
+    /** The writer thread, once started. */
+    Thread thread() {
+        return thread;
+    }
+
+    /** Interrupts the writer thread (a blocked write closes the socket). Any thread; never blocks. */
+    void interrupt() {
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
     /** Waits up to {@code millis} for the writer thread to end. */
     void join(long millis) throws InterruptedException {
         Thread t = thread;
@@ -155,6 +168,14 @@ final class ConnectionWriter implements Outbound {
      * closes the connection itself when asked to once flushed.
      */
     private void run() {
+        try {
+            writeUntilClosed();
+        } finally {
+            transport.close(); // also when another thread closed the connection
+        }
+    }
+
+    private void writeUntilClosed() {
         ByteBuffer buf = transport.newWriteBuffer(WRITE_BUFFER);
         try {
             while (true) {
@@ -181,7 +202,7 @@ final class ConnectionWriter implements Outbound {
                     if (msg.length > buf.remaining()) {
                         flush(buf);
                         if (msg.length > buf.capacity()) {
-                            writeFully(ByteBuffer.wrap(msg));
+                            writeInSlices(msg, buf);
                             continue;
                         }
                     }
@@ -208,6 +229,19 @@ final class ConnectionWriter implements Outbound {
         while (outbound.poll() != null) {
             // discard() took them off the budget; a send racing with the close may still add one,
             // which goes with this writer
+        }
+    }
+
+    /**
+     * A message larger than the buffer goes through it a slice at a time. Handing the JDK a heap
+     * buffer of several MiB instead would make it copy all that remains into a temporary direct
+     * buffer of that size on every write: quadratic copying, and direct memory (by default as much
+     * as the heap) that a few clients not reading could exhaust.
+     */
+    private void writeInSlices(byte[] msg, ByteBuffer buf) throws IOException {
+        for (int off = 0; off < msg.length; off += buf.capacity()) {
+            buf.put(msg, off, Math.min(buf.capacity(), msg.length - off));
+            flush(buf);
         }
     }
 

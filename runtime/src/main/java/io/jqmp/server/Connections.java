@@ -24,13 +24,16 @@ final class Connections {
         return List.copyOf(open);
     }
 
-    /** The open connection with the most unread output, or null when none has any. Any thread. */
+    /**
+     * The open connection with the most unread output, or null when none has any. Connections
+     * closing meanwhile are skipped: their output is off the budget already. Any thread.
+     */
     Connection largestUnreadOutput() {
         Connection largest = null;
         long most = 0;
         for (Connection c : open) {
             long u = c.unreadOutput();
-            if (u > most) {
+            if (u > most && !c.isClosed()) {
                 most = u;
                 largest = c;
             }

@@ -1,10 +1,10 @@
 package io.jqmp.server;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -12,17 +12,20 @@ import java.util.function.BooleanSupplier;
  * requests of all connections hold, from their first byte until they are answered. Readers
  * reserve before they read on ({@link InputAccount}); whoever finishes with a request releases.
  *
- * <p>Threading: any thread. {@link #tryReserve} and {@link #release} never block (one atomic
- * update); only {@link #reserve} waits, and only while the budget is used up.
+ * <p>Threading: any thread. {@link #tryReserve}, {@link #release} and {@link #wakeWaiters} never
+ * block (atomic updates and unparks, no lock); only {@link #reserve} waits, and only while the
+ * budget is used up.
  */
 final class InputBudget {
     private final long limit;
     private final long waitNanos;
     private final AtomicLong used = new AtomicLong();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition freed = lock.newCondition();
-    /** Readers waiting in {@link #reserve}; releases signal only when there are some. */
-    private final AtomicLong waiting = new AtomicLong();
+    /**
+     * Readers waiting in {@link #reserve}. Releasers unpark them and take no lock: a release may
+     * come from the monitor thread or the main loop, which must never wait for a reader that is
+     * waiting for a carrier thread.
+     */
+    private final ConcurrentLinkedQueue<Thread> waiting = new ConcurrentLinkedQueue<>();
     private final LongAdder waits = new LongAdder();
 
     InputBudget(QmpServerConfig.MemoryBudget budget) {
@@ -58,8 +61,9 @@ final class InputBudget {
 
     /**
      * Takes {@code bytes}, waiting up to the configured time for others to release enough.
-     * Returns false, having taken nothing, when the time ran out or {@code gone} became true
-     * (checked whenever the waiter wakes; see {@link #wakeWaiters}). Reader threads only.
+     * Returns false, having taken nothing, when the time ran out, {@code gone} became true or the
+     * thread was interrupted (each checked whenever the waiter wakes; see {@link #wakeWaiters}).
+     * Reader threads only.
      */
     boolean reserve(long bytes, BooleanSupplier gone) {
         if (tryReserve(bytes)) {
@@ -67,27 +71,23 @@ final class InputBudget {
         }
         waits.increment();
         long deadline = System.nanoTime() + waitNanos;
-        lock.lock();
-        waiting.incrementAndGet();
+        Thread me = Thread.currentThread();
+        waiting.add(me); // before looking again: a release from now on unparks this thread
         try {
             while (!tryReserve(bytes)) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || gone.getAsBoolean()) {
+                if (left <= 0 || gone.getAsBoolean() || me.isInterrupted()) {
                     return false;
                 }
-                freed.awaitNanos(left);
+                LockSupport.parkNanos(this, left);
             }
             return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         } finally {
-            waiting.decrementAndGet();
-            lock.unlock();
+            waiting.remove(me);
         }
     }
 
-    /** Gives {@code bytes} back and wakes waiting readers. Any thread; never blocks for long. */
+    /** Gives {@code bytes} back and wakes waiting readers. Any thread; never blocks. */
     void release(long bytes) {
         if (bytes <= 0) {
             return;
@@ -96,15 +96,10 @@ final class InputBudget {
         wakeWaiters();
     }
 
-    /** Lets every waiting reader look again (after a release, or when a connection closes). Any thread. */
+    /** Lets every waiting reader look again (after a release, or when a connection closes). Any thread; never blocks. */
     void wakeWaiters() {
-        if (waiting.get() > 0) {
-            lock.lock();
-            try {
-                freed.signalAll();
-            } finally {
-                lock.unlock();
-            }
+        for (Thread t : waiting) {
+            LockSupport.unpark(t);
         }
     }
 

@@ -330,7 +330,7 @@ final class HostileScenario implements Scenario {
     }
 
     /** Null if a new client gets in-band and out-of-band answers, else what went wrong. */
-    private static String aliveCheck(Endpoint ep) {
+    static String aliveCheck(Endpoint ep) {
         try (QmpConnection c = QmpConnection.negotiated(ep, 4096)) {
             QmpConnection.MessageQueue q = c.startQueue("alive-check");
             c.send("{\"exec-oob\": \"" + StressServer.PROBE + "\", \"id\": \"o\"}"

@@ -9,12 +9,15 @@ import java.util.function.Supplier;
  */
 public final class Scenarios {
     private static final Map<String, Supplier<Scenario>> ALL = new LinkedHashMap<>();
+    /** Scenarios that {@code all} leaves out: they start their own JVM and load the machine on purpose. */
+    private static final Map<String, Supplier<Scenario>> ALONE = new LinkedHashMap<>();
 
     static {
         ALL.put("flood", FloodScenario::new);
         ALL.put("hostile", HostileScenario::new);
         ALL.put("connections", ConnectionsScenario::new);
         ALL.put("postcopy", PostcopyScenario::new);
+        ALONE.put("memory", MemoryScenario::new);
     }
 
     private Scenarios() {
@@ -25,9 +28,14 @@ public final class Scenarios {
         return ALL;
     }
 
+    /** The scenarios that run only when named ({@code memory}). */
+    public static Map<String, Supplier<Scenario>> alone() {
+        return ALONE;
+    }
+
     /** A new instance of the named scenario, or null. */
     public static Scenario create(String name) {
-        Supplier<Scenario> s = ALL.get(name);
+        Supplier<Scenario> s = ALL.containsKey(name) ? ALL.get(name) : ALONE.get(name);
         return s == null ? null : s.get();
     }
 }

@@ -70,6 +70,7 @@ public final class StressMain {
                 + "scenarios:\n");
         Scenarios.all().forEach((n, s) -> sb.append(String.format("  %-12s %s%n", n, s.get().description())));
         sb.append(String.format("  %-12s %s%n", "all", "each of the above for a share of the duration"));
+        Scenarios.alone().forEach((n, s) -> sb.append(String.format("  %-12s %s (not in all)%n", n, s.get().description())));
         return sb.toString();
     }
 

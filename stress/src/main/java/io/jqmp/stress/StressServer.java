@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The server the scenarios run against when no external target is given: a jqmp {@link QmpServer}
@@ -68,11 +69,21 @@ public final class StressServer implements AutoCloseable {
     public static StressServer start(Path dir, int maxConnections, long maxOutputBacklog) throws IOException {
         Endpoint endpoint = new Endpoint.Unix(dir.resolve("stress.sock"));
         QmpServer[] self = new QmpServer[1];
-        QmpServer server = QmpServer.builder()
-                .listen(endpoint)
-                .schema(schema())
+        QmpServer server = install(QmpServer.builder().listen(endpoint), () -> self[0])
                 .maxConnections(maxConnections)
                 .maxOutputBacklog(maxOutputBacklog)
+                .build();
+        self[0] = server;
+        server.start();
+        return new StressServer(server, endpoint);
+    }
+
+    /**
+     * Adds the stress schema and its handlers to {@code b}; {@code self} gives the built server
+     * to {@code stress-heap}. Returns {@code b}.
+     */
+    static QmpServer.Builder install(QmpServer.Builder b, Supplier<QmpServer> self) {
+        return b.schema(schema())
                 .handler(PROBE, ctx -> null)
                 .handler(ECHO, ctx -> {
                     Map<String, Object> r = new LinkedHashMap<>();
@@ -90,11 +101,7 @@ public final class StressServer implements AutoCloseable {
                     }
                     return null;
                 })
-                .handler(HEAP, ctx -> measure(self[0]))
-                .build();
-        self[0] = server;
-        server.start();
-        return new StressServer(server, endpoint);
+                .handler(HEAP, ctx -> measure(self.get()));
     }
 
     /** Heap in use after a full collection, live platform threads and open connections. */
