@@ -80,8 +80,13 @@ public final class Target implements Closeable {
         return new Target(server, server.endpoints().get(0).toString(), dir);
     }
 
-    /** A jqmp server builder with the benchmark commands, not yet started. */
+    /** A jqmp server with the benchmark commands, not yet started. */
     public static QmpServer embedded(String listen, String idle, boolean offerOob) {
+        return embeddedBuilder(listen, idle, offerOob).build();
+    }
+
+    /** The builder of {@link #embedded}, for a benchmark that adds to it (a TLS listener). */
+    public static QmpServer.Builder embeddedBuilder(String listen, String idle, boolean offerOob) {
         JQMP_LOG.setLevel(Level.SEVERE);
         return QmpServer.builder()
                 .listen(listen)
@@ -92,8 +97,7 @@ public final class Target implements Closeable {
                 .monitorIdleStrategy(() -> IdleStrategy.parse(idle))
                 .offerOob(offerOob)
                 .xOobTest(true)
-                .maxConnections(256)
-                .build();
+                .maxConnections(256);
     }
 
     /** The embedded server, or null for an external target. */

@@ -321,11 +321,11 @@ final class MemoryScenario implements Scenario {
                 QmpConnection conn = c;
                 Thread reader = Thread.ofVirtual().name("nester-reader").start(() -> countLimitErrors(conn));
                 while (attacking) {
-                    c.send(deepArrays);
-                    c.send(deepObjects);
-                    c.send(manyTokens);
+                    for (String input : List.of(deepArrays, deepObjects, manyTokens)) {
+                        c.send(input);
+                        nestedSent.incrementAndGet();
+                    }
                     c.send("\n{}\n");
-                    nestedSent.addAndGet(3);
                     LockSupport.parkNanos(10 * PACE_NANOS);
                 }
                 reader.interrupt();
