@@ -7,15 +7,18 @@ import java.util.Map;
 
 /**
  * Parser for QEMU's QAPI schema syntax: a sequence of top-level JSON objects written with
- * single-quoted strings, {@code true}/{@code false}, and {@code #} comments to the end of the
- * line. Objects become {@code LinkedHashMap} (key order kept), arrays {@code ArrayList}, strings
- * {@code String}, booleans {@code Boolean}. Numbers and {@code null} do not exist in QAPI.
- * Not thread-safe; one instance per text.
+ * single-quoted strings of printable ASCII (the only escape is a doubled backslash), {@code true}/{@code false},
+ * and {@code #} comments to the end of the line. Objects become {@code LinkedHashMap} (key order
+ * kept), arrays {@code ArrayList}, strings {@code String}, booleans {@code Boolean}. Numbers and
+ * {@code null} do not exist in QAPI. Not thread-safe; one instance per text.
  */
 final class QapiParser {
 
-    /** One top-level expression and the line it starts on. */
-    record Expr(Map<String, Object> value, SourceLocation location) {
+    /**
+     * One top-level expression, the line it starts on, and the pragmas of the schema it was read
+     * with (QEMU applies a pragma to every file of the tree it appears in).
+     */
+    record Expr(Map<String, Object> value, SourceLocation location, Pragma pragma) {
     }
 
     private final String text;
@@ -37,12 +40,12 @@ final class QapiParser {
         skipSpace();
         while (pos < text.length()) {
             int startLine = line;
-            if (text.charAt(pos) != '{') {
-                throw error("expected '{'");
+            if (!(value() instanceof Map<?, ?> m)) {
+                throw new SchemaException(new SourceLocation(file, startLine), "top-level expression must be an object");
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> obj = (Map<String, Object>) value();
-            exprs.add(new Expr(obj, new SourceLocation(file, startLine)));
+            Map<String, Object> obj = (Map<String, Object>) m;
+            exprs.add(new Expr(obj, new SourceLocation(file, startLine), null));
             skipSpace();
         }
         return exprs;
@@ -92,7 +95,7 @@ final class QapiParser {
                     pos += 5;
                     return Boolean.FALSE;
                 }
-                throw error("stray '" + c + "'");
+                throw unexpected("expected '{', '[', string, or boolean");
         }
     }
 
@@ -104,11 +107,10 @@ final class QapiParser {
             pos++;
             return map;
         }
+        if (peek() != '\'') {
+            throw unexpected("expected string or '}'");
+        }
         while (true) {
-            skipSpace();
-            if (peek() != '\'') {
-                throw unexpected("expected string");
-            }
             String key = string();
             skipSpace();
             if (peek() != ':') {
@@ -130,6 +132,10 @@ final class QapiParser {
                 throw unexpected("expected ',' or '}'");
             }
             pos++;
+            skipSpace();
+            if (peek() != '\'') {
+                throw unexpected("expected string");
+            }
         }
     }
 
@@ -140,6 +146,11 @@ final class QapiParser {
         if (peek() == ']') {
             pos++;
             return list;
+        }
+        char first = peek();
+        if (first != '{' && first != '[' && first != '\'' && !text.startsWith("true", pos)
+                && !text.startsWith("false", pos)) {
+            throw unexpected("expected '{', '[', ']', string, or boolean");
         }
         while (true) {
             list.add(value());
@@ -168,25 +179,35 @@ final class QapiParser {
                 return sb.toString();
             }
             if (c == '\\') {
-                if (pos >= text.length()) {
+                // QEMU 7.2 recognises only \\ (it has no use for other escapes).
+                if (pos >= text.length() || text.charAt(pos) == '\n') {
                     throw error("missing terminating \"'\"");
                 }
-                char e = text.charAt(pos++);
-                if (e != '\\' && e != '\'' && e != '"') {
-                    throw error("unknown escape \\" + e);
+                c = text.charAt(pos++);
+                if (c != '\\') {
+                    throw error("unknown escape \\" + c);
                 }
-                sb.append(e);
-            } else {
-                sb.append(c);
             }
+            if (c < 32 || c >= 127) {
+                throw error("funny character in string");
+            }
+            sb.append(c);
         }
     }
 
-    /** A character that starts no token is "stray"; otherwise the token is just not the one expected. */
+    /**
+     * A character that starts no token is "stray" (shown up to the next structural character,
+     * space or quote, as QEMU does); otherwise the token is just not the one expected.
+     */
     private SchemaException unexpected(String expected) {
         char c = peek();
         if (c != '\0' && "{}[],:'".indexOf(c) < 0 && !text.startsWith("true", pos) && !text.startsWith("false", pos)) {
-            return error("stray '" + c + "'");
+            int end = pos + 1;
+            while (end < text.length() && "[]{}:,'\"".indexOf(text.charAt(end)) < 0
+                    && !Character.isWhitespace(text.charAt(end))) {
+                end++;
+            }
+            return error("stray '" + text.substring(pos, end) + "'");
         }
         return error(expected);
     }

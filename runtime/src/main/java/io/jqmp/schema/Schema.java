@@ -30,11 +30,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Schema {
     /** Classpath resource of the built-in schema (control commands and introspection types). */
     public static final String BUILTIN_RESOURCE = "io/jqmp/schema/builtin.json";
+    /** The file name locations show for declarations made in Java; they form one module. */
+    static final String JAVA_MODULE = "<java>";
 
     private final Set<String> defines;
+    private final List<String> modules;
     private final List<QapiParser.Expr> expressions;
+    private final Qapi.Checked checked;
     private final Map<String, SchemaType> types;
-    private final List<Object> entities;
     private final List<CommandDef> commands;
     private final List<EventDef> events;
     private final Map<String, CommandDef> commandsByName;
@@ -43,27 +46,23 @@ public final class Schema {
     private final List<String> queryCommandsOrder;
     private final Map<IntrospectOptions, List<Object>> introspection = new ConcurrentHashMap<>();
 
-    private Schema(Set<String> defines, List<QapiParser.Expr> expressions, SchemaCompiler.Result r) {
+    private Schema(Set<String> defines, List<String> modules, List<QapiParser.Expr> expressions) {
         this.defines = Set.copyOf(defines);
-        this.expressions = List.copyOf(r.kept());
+        this.modules = List.copyOf(modules);
+        this.expressions = List.copyOf(expressions);
+        SchemaCompiler.Result r = new SchemaCompiler(this.defines).compile(this.modules, this.expressions);
+        this.checked = r.checked();
         this.types = Collections.unmodifiableMap(new LinkedHashMap<>(r.types()));
-        this.entities = List.copyOf(r.entities());
-        List<CommandDef> cmds = new ArrayList<>();
-        List<EventDef> evs = new ArrayList<>();
+        this.commands = r.commands();
+        this.events = r.events();
         Map<String, CommandDef> byName = new HashMap<>();
-        Map<String, EventDef> evByName = new HashMap<>();
-        for (Object e : entities) {
-            if (e instanceof CommandDef c) {
-                cmds.add(c);
-                byName.put(c.name(), c);
-            } else {
-                EventDef ev = (EventDef) e;
-                evs.add(ev);
-                evByName.put(ev.name(), ev);
-            }
+        for (CommandDef c : commands) {
+            byName.put(c.name(), c);
         }
-        this.commands = List.copyOf(cmds);
-        this.events = List.copyOf(evs);
+        Map<String, EventDef> evByName = new HashMap<>();
+        for (EventDef ev : events) {
+            evByName.put(ev.name(), ev);
+        }
         this.commandsByName = Map.copyOf(byName);
         this.eventsByName = Map.copyOf(evByName);
         ArgumentValidator av = new ArgumentValidator(types);
@@ -75,11 +74,25 @@ public final class Schema {
             }
         }
         this.validators = Map.copyOf(plans);
-        List<String> names = new ArrayList<>();
-        for (int i = commands.size() - 1; i >= 0; i--) {
-            names.add(commands.get(i).name());
+        this.queryCommandsOrder = queryCommandsOrder(checked, this.defines);
+    }
+
+    /**
+     * QEMU registers the generated commands module by module, then the hand-written
+     * ({@code 'gen': false}) ones, and query-commands lists the table newest first.
+     */
+    private static List<String> queryCommandsOrder(Qapi.Checked checked, Set<String> defines) {
+        List<String> generated = new ArrayList<>();
+        List<String> byHand = new ArrayList<>();
+        for (Qapi.Entity e : checked.entities()) {
+            if (e instanceof Qapi.Command c && c.condition().holds(defines)) {
+                (c.gen() ? generated : byHand).add(c.name());
+            }
         }
-        this.queryCommandsOrder = List.copyOf(names);
+        List<String> registered = new ArrayList<>(generated);
+        registered.addAll(byHand);
+        Collections.reverse(registered);
+        return List.copyOf(registered);
     }
 
     /** A new builder. */
@@ -100,7 +113,7 @@ public final class Schema {
         Builder b = builder();
         for (Schema s : parts) {
             b.define(s.defines);
-            b.sources.add(s.expressions);
+            b.sources.add(s);
         }
         return b.build();
     }
@@ -167,20 +180,27 @@ public final class Schema {
     }
 
     /**
-     * query-qmp-schema's result: a list of SchemaInfo objects ({@code LinkedHashMap}s in the
-     * generator's member insertion order). Order: commands and events in definition order, then
-     * the types they use in order of first use (breadth-first: a type's own references are
-     * appended to the queue), as QEMU's generator does. Type names are masked as decimal strings
-     * in order of first use, with {@code "0"} reserved for the empty object type, unless
-     * {@link IntrospectOptions#unmask()}. Computed once per options and cached; the returned list
-     * and its maps are shared and must not be modified. Thread-safe.
+     * query-qmp-schema's result, as QEMU's generator and C preprocessor produce it: a list of
+     * SchemaInfo objects ({@code LinkedHashMap}s in the generator's member insertion order).
+     * Commands and events come first, module by module (a file's definitions where the file was
+     * first included), then the types they use in order of first use (breadth-first: a type's
+     * own references are appended to the queue). Uses, and the masked type numbers they hand
+     * out (decimal strings, unless {@link IntrospectOptions#unmask()}), are counted as if every
+     * {@code 'if'} held; only then do the defines remove entries, members, variants, values and
+     * features, so some numbers stay unused and a type reachable only through something removed
+     * is still listed. Computed once per options and cached; the returned list and its maps are
+     * shared and must not be modified. Thread-safe.
      */
     public List<Object> introspect(IntrospectOptions options) {
-        return introspection.computeIfAbsent(options,
-                o -> Collections.unmodifiableList(new Introspector(types, o).run(entities)));
+        return introspection.computeIfAbsent(options, o -> Collections.unmodifiableList(
+                new Introspector(checked, defines, o).run(checked.entities())));
     }
 
-    /** query-commands' order: command names in reverse definition order (QEMU prepends). Thread-safe. */
+    /**
+     * query-commands' order, as QEMU registers commands: generated commands module by module,
+     * then those declared {@code 'gen': false} (registered by hand), the whole list newest
+     * first. Thread-safe.
+     */
     public List<String> commandNamesForQueryCommands() {
         return queryCommandsOrder;
     }
@@ -192,10 +212,8 @@ public final class Schema {
      */
     public static final class Builder {
         private final Set<String> defines = new LinkedHashSet<>();
-        /** Each element: a SchemaLoader.Source, a Declaration or a List of already parsed expressions. */
+        /** Each element: a SchemaLoader.Source, a Declaration or a Schema whose sources are reused. */
         private final List<Object> sources = new ArrayList<>();
-        private int javaDeclarations;
-
         private Builder() {
         }
 
@@ -247,23 +265,33 @@ public final class Schema {
          *
          * @throws SchemaException if a source cannot be read or the schema is invalid
          */
-        @SuppressWarnings("unchecked")
         public Schema build() {
+            List<String> modules = new ArrayList<>();
             List<QapiParser.Expr> all = new ArrayList<>();
             Set<SchemaLoader.Source> seen = SchemaLoader.newSeenSet();
+            int javaDeclarations = 0;
             for (Object s : sources) {
-                if (s instanceof SchemaLoader.Source src) {
-                    if (!seen.contains(src)) {
-                        all.addAll(SchemaLoader.read(src, seen));
+                switch (s) {
+                    case SchemaLoader.Source src -> {
+                        if (!seen.contains(src)) {
+                            SchemaLoader.read(src, seen, modules, all);
+                        }
                     }
-                } else if (s instanceof Declaration d) {
-                    all.add(new QapiParser.Expr(d.expression(), new SourceLocation("<java>", ++javaDeclarations)));
-                } else {
-                    all.addAll((List<QapiParser.Expr>) s);
+                    case Declaration d -> {
+                        if (!modules.contains(JAVA_MODULE)) {
+                            modules.add(JAVA_MODULE);
+                        }
+                        all.add(new QapiParser.Expr(d.expression(), new SourceLocation(JAVA_MODULE,
+                                ++javaDeclarations), Pragma.NONE));
+                    }
+                    case Schema part -> {
+                        part.modules.stream().filter(m -> !modules.contains(m)).forEach(modules::add);
+                        all.addAll(part.expressions);
+                    }
+                    default -> throw new IllegalStateException("unknown source " + s);
                 }
             }
-            javaDeclarations = 0;
-            return new Schema(defines, all, new SchemaCompiler(defines).compile(all));
+            return new Schema(defines, modules, all);
         }
     }
 }
