@@ -19,7 +19,10 @@ public final class Declaration {
         this.expression = expression;
     }
 
-    /** A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}. */
+    /**
+     * A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}, or a
+     * {@code {"pragma": {...}}}, which applies to every declaration made in Java.
+     */
     public static Declaration of(Map<String, Object> qapiExpression) {
         return new Declaration(new LinkedHashMap<>(qapiExpression));
     }

@@ -11,7 +11,7 @@ import java.util.Set;
  * read-only afterwards; not thread-safe while reading.
  */
 final class Pragma {
-    /** The pragmas of a declaration made in Java: none. */
+    /** No pragmas. */
     static final Pragma NONE = new Pragma();
 
     private static final Set<String> LISTS = Set.of("command-name-exceptions", "command-returns-exceptions",

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,6 +79,16 @@ public final class Schema {
         this.queryCommandsOrder = queryCommandsOrder(checked, this.defines);
     }
 
+    /** The name an expression defines (null when it has none, which the compiler then reports). */
+    private static String definedName(QapiParser.Expr e) {
+        for (String meta : SchemaCompiler.META_TYPES) {
+            if (e.value().get(meta) instanceof String name) {
+                return name;
+            }
+        }
+        return null;
+    }
+
     /**
      * QEMU registers the generated commands module by module, then the hand-written
      * ({@code 'gen': false}) ones, and query-commands lists the table newest first.
@@ -112,8 +124,7 @@ public final class Schema {
     public static Schema merge(Schema... parts) {
         Builder b = builder();
         for (Schema s : parts) {
-            b.define(s.defines);
-            b.sources.add(s);
+            b.add(s);
         }
         return b.build();
     }
@@ -180,6 +191,18 @@ public final class Schema {
     }
 
     /**
+     * Why a handler written for {@code handlerCommand}, a command of {@code handlerSchema},
+     * cannot serve this schema's {@code command}: some argument object {@code command} accepts
+     * is not one {@code handlerCommand} accepts (a member the handler does not take, one it
+     * needs that may be missing, an enum value or integer it does not take, ...), or
+     * {@code command} allows out-of-band execution and {@code handlerCommand} does not. Empty
+     * when it can. Thread-safe.
+     */
+    public Optional<String> incompatibility(CommandDef command, Schema handlerSchema, CommandDef handlerCommand) {
+        return Optional.ofNullable(ArgumentCompatibility.check(this, command, handlerSchema, handlerCommand));
+    }
+
+    /**
      * query-qmp-schema's result, as QEMU's generator and C preprocessor produce it: a list of
      * SchemaInfo objects ({@code LinkedHashMap}s in the generator's member insertion order).
      * Commands and events come first, module by module (a file's definitions where the file was
@@ -208,30 +231,54 @@ public final class Schema {
     /**
      * Collects schema sources, Java declarations and defines, then builds a {@link Schema}.
      * Sources are read and checked in {@link #build()}, so defines may be added in any order.
-     * Not thread-safe.
+     *
+     * <p>Sources come in two kinds. <em>Given</em> sources ({@link #load}, {@link #loadResource},
+     * {@link #declare}, {@link #add}) are the schema. <em>Default</em> sources ({@link #builtin},
+     * {@link #defaultResource}) declare what a server implements anyway, and yield to the given
+     * ones: a name the given sources define replaces the default definition of that name, and
+     * when the given sources declare {@code qmp_capabilities} they are a whole QMP schema (as
+     * QEMU's is) and no default definition is used at all. Not thread-safe.
      */
     public static final class Builder {
         private final Set<String> defines = new LinkedHashSet<>();
-        /** Each element: a SchemaLoader.Source, a Declaration or a Schema whose sources are reused. */
-        private final List<Object> sources = new ArrayList<>();
+        /** In order: given and default sources. */
+        private final List<Part> sources = new ArrayList<>();
+
+        /** One source: a SchemaLoader.Source, a Declaration or a Schema whose definitions are reused. */
+        private record Part(Object source, boolean isDefault) {
+        }
+
         private Builder() {
         }
 
         /** Adds a schema file (with its includes). */
         public Builder load(Path file) {
-            sources.add(new SchemaLoader.FileSource(file));
+            sources.add(new Part(new SchemaLoader.FileSource(file), false));
             return this;
         }
 
         /** Adds a classpath resource (leading {@code /} optional, with its includes). */
         public Builder loadResource(String name) {
-            sources.add(new SchemaLoader.ResourceSource(name));
+            sources.add(new Part(new SchemaLoader.ResourceSource(name), false));
             return this;
         }
 
-        /** Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}. */
+        /** Adds a classpath resource as a default source: its definitions yield to the given sources'. */
+        public Builder defaultResource(String name) {
+            sources.add(new Part(new SchemaLoader.ResourceSource(name), true));
+            return this;
+        }
+
+        /** Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}, as a default source. */
         public Builder builtin() {
-            return loadResource(BUILTIN_RESOURCE);
+            return defaultResource(BUILTIN_RESOURCE);
+        }
+
+        /** Adds the definitions (and the defines) of a schema built before. */
+        public Builder add(Schema schema) {
+            define(schema.defines);
+            sources.add(new Part(schema, false));
+            return this;
         }
 
         /** Adds a command declared in Java, see {@link CommandDef#builder(String)}. */
@@ -244,51 +291,82 @@ public final class Schema {
 
         /** Adds any entity declared in Java (type, command or event). */
         public Builder declare(Declaration declaration) {
-            sources.add(declaration);
+            sources.add(new Part(declaration, false));
             return this;
         }
 
-        /** Defines a name for {@code 'if'} conditions. */
+        /**
+         * Defines a name for {@code 'if'} conditions.
+         *
+         * @throws IllegalArgumentException if no condition could test it (see {@link Defines#check})
+         */
         public Builder define(String name) {
-            defines.add(name);
+            defines.add(Defines.check(name));
             return this;
         }
 
         /** Defines several names for {@code 'if'} conditions. */
         public Builder define(Set<String> names) {
-            defines.addAll(names);
+            names.forEach(this::define);
             return this;
         }
 
         /**
-         * Reads every source and checks the whole schema.
+         * Reads every source, lets the given sources' definitions replace the defaults', and
+         * checks the whole schema.
          *
          * @throws SchemaException if a source cannot be read or the schema is invalid
          */
         public Schema build() {
             List<String> modules = new ArrayList<>();
-            List<QapiParser.Expr> all = new ArrayList<>();
+            List<QapiParser.Expr> read = new ArrayList<>();
+            Set<QapiParser.Expr> defaults = Collections.newSetFromMap(new IdentityHashMap<>());
             Set<SchemaLoader.Source> seen = SchemaLoader.newSeenSet();
             int javaDeclarations = 0;
-            for (Object s : sources) {
-                switch (s) {
+            Pragma javaPragma = new Pragma(); // Java declarations form one tree, as one file would
+            for (Part p : sources) {
+                int before = read.size();
+                switch (p.source()) {
                     case SchemaLoader.Source src -> {
                         if (!seen.contains(src)) {
-                            SchemaLoader.read(src, seen, modules, all);
+                            SchemaLoader.read(src, seen, modules, read);
                         }
                     }
                     case Declaration d -> {
                         if (!modules.contains(JAVA_MODULE)) {
                             modules.add(JAVA_MODULE);
                         }
-                        all.add(new QapiParser.Expr(d.expression(), new SourceLocation(JAVA_MODULE,
-                                ++javaDeclarations), Pragma.NONE));
+                        SourceLocation at = new SourceLocation(JAVA_MODULE, ++javaDeclarations);
+                        Map<String, Object> x = d.expression();
+                        if (x.containsKey("pragma") && x.size() == 1) {
+                            javaPragma.apply(x.get("pragma"), at);
+                        } else {
+                            read.add(new QapiParser.Expr(x, at, javaPragma));
+                        }
                     }
                     case Schema part -> {
                         part.modules.stream().filter(m -> !modules.contains(m)).forEach(modules::add);
-                        all.addAll(part.expressions);
+                        read.addAll(part.expressions);
                     }
-                    default -> throw new IllegalStateException("unknown source " + s);
+                    default -> throw new IllegalStateException("unknown source " + p.source());
+                }
+                if (p.isDefault()) {
+                    defaults.addAll(read.subList(before, read.size()));
+                }
+            }
+            Set<String> replaced = new HashSet<>();
+            boolean whole = false;
+            for (QapiParser.Expr e : read) {
+                if (!defaults.contains(e)) {
+                    String name = definedName(e);
+                    replaced.add(name);
+                    whole |= "qmp_capabilities".equals(name) && e.value().containsKey("command");
+                }
+            }
+            List<QapiParser.Expr> all = new ArrayList<>();
+            for (QapiParser.Expr e : read) {
+                if (!defaults.contains(e) || !whole && !replaced.contains(definedName(e))) {
+                    all.add(e);
                 }
             }
             return new Schema(defines, modules, all);

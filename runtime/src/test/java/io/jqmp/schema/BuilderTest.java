@@ -78,6 +78,30 @@ class BuilderTest {
     }
 
     @Test
+    void givenDefinitionsReplaceTheDefaultOnes() {
+        Schema s = Schema.builder().builtin()
+                .declare(Declaration.command("query-version").returns("VersionInfo").feature("deprecated").build())
+                .declare(Declaration.struct("CommandInfo").member("name", "str").member("extra", "bool").build())
+                .build();
+        CommandDef version = s.command("query-version").orElseThrow();
+        assertEquals(List.of("deprecated"), version.features());
+        assertEquals(new SourceLocation("<java>", 1), version.location());
+        assertEquals(2, ((SchemaType.ObjectType) s.type("CommandInfo").orElseThrow()).members().size());
+        assertTrue(s.command("qmp_capabilities").isPresent(), "definitions not given stay");
+    }
+
+    @Test
+    void aGivenWholeSchemaLeavesOutTheDefaults() {
+        Schema s = Schema.builder().define("JQMP_X_OOB_TEST").builtin()
+                .declare(Declaration.of(Map.of("pragma", Map.of("command-name-exceptions", List.of("qmp_capabilities")))))
+                .declare(Declaration.command("qmp_capabilities").build())
+                .declare(Declaration.command("only-mine").build())
+                .build();
+        assertEquals(List.of("qmp_capabilities", "only-mine"), s.commands().stream().map(CommandDef::name).toList());
+        assertTrue(s.type("VersionInfo").isEmpty());
+    }
+
+    @Test
     void sameSourceTwiceIsReadOnce() {
         Schema s = Schema.builder().define("JQMP_X_OOB_TEST").builtin().builtin().build();
         assertEquals(5, s.commands().size());
