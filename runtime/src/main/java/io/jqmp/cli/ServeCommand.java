@@ -33,10 +33,19 @@ final class ServeCommand {
             tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
 
               --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
-              --schema FILE           add a QAPI schema file; its commands answer an error saying
-                                      they have no implementation (repeatable)
+              --schema FILE           add a QAPI schema file (repeatable). Its definitions replace
+                                      the built-in and machine ones of the same name; if it
+                                      declares qmp_capabilities (as QEMU's qapi/qapi-schema.json
+                                      does) it is the whole schema. Commands neither jqmp nor the
+                                      machine implements answer an error saying so
+              --define NAME           a name the schema's 'if' conditions test, e.g. CONFIG_VNC
+                                      (repeatable)
+              --define-file FILE      names for 'if' conditions, one a line, '#' comments
+                                      (repeatable; see docs/qemu-schema.md)
               --dialect current|2.12  protocol form (default current; 2.12 = the first OOB design)
               --qemu-version X.Y.Z    version in the greeting and query-version (default 7.2.0)
+              --qemu-package TEXT     'package' in the greeting and query-version (default
+                                      "jqmp 0.1.0")
               --max-clients N         connections served at once (default 4096)
               --max-pending N         in-band requests a client may queue (default 8)
               --monitor-idle NAME     monitor thread idle strategy: park, backoff, spin, yield (default park)
@@ -54,7 +63,8 @@ final class ServeCommand {
             socket files.
             """;
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
+    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--define", "--define-file",
+            "--dialect", "--qemu-version", "--qemu-package",
             "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
@@ -96,11 +106,16 @@ final class ServeCommand {
             for (String s : args.all("--schema")) {
                 b.schemaFile(Path.of(s));
             }
+            args.all("--define").forEach(b::define);
+            for (String f : args.all("--define-file")) {
+                b.defineFile(Path.of(f));
+            }
             b.fallbackHandler(ctx -> {
                 throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
             });
             b.dialect(Dialect.parse(args.get("--dialect", "current")));
-            b.version(parseVersion(args.get("--qemu-version", "7.2.0")));
+            b.version(parseVersion(args.get("--qemu-version", "7.2.0"),
+                    args.get("--qemu-package", QmpServerConfig.Version.DEFAULT.packageName())));
             b.maxConnections(args.getInt("--max-clients", 4096));
             b.maxPendingInband(args.getInt("--max-pending", 8));
             String idle = args.get("--monitor-idle", "park");
@@ -204,14 +219,14 @@ final class ServeCommand {
         return c.withIncoming(args.get("--incoming", null));
     }
 
-    private static QmpServerConfig.Version parseVersion(String text) {
+    private static QmpServerConfig.Version parseVersion(String text, String packageName) {
         String[] parts = text.split("\\.");
         if (parts.length != 3) {
             throw new IllegalArgumentException("--qemu-version needs MAJOR.MINOR.MICRO, got '" + text + "'");
         }
         try {
             return new QmpServerConfig.Version(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]), "jqmp 0.1.0");
+                    Long.parseLong(parts[2]), packageName);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
         }

@@ -6,6 +6,7 @@ import io.jqmp.dispatch.Monitor;
 import io.jqmp.dispatch.RoleRunner;
 import io.jqmp.protocol.JsonWriter;
 import io.jqmp.protocol.Messages;
+import io.jqmp.schema.Defines;
 import io.jqmp.schema.Schema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -279,7 +280,9 @@ public final class QmpServer implements AutoCloseable {
         private final List<Path> schemaFiles = new ArrayList<>();
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
+        private final List<String> defaultSchemaResources = new ArrayList<>();
         private final Set<String> defines = new LinkedHashSet<>();
+        private final List<Path> defineFiles = new ArrayList<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
         private Dialect dialect = Dialect.CURRENT;
@@ -311,7 +314,13 @@ public final class QmpServer implements AutoCloseable {
             return listen(Endpoint.parse(endpoint));
         }
 
-        /** Adds a QAPI schema file. */
+        /**
+         * Adds a QAPI schema file. Its definitions replace the built-in (and handler-provided)
+         * definitions of the same names; if it declares {@code qmp_capabilities} it is a whole
+         * QMP schema, such as QEMU's, and those definitions are not used at all. The built-in
+         * handlers and those registered for default declarations then serve the commands it
+         * declares, if their arguments fit (checked by {@link #build()}).
+         */
         public Builder schemaFile(Path file) {
             schemaFiles.add(file);
             return this;
@@ -329,9 +338,26 @@ public final class QmpServer implements AutoCloseable {
             return this;
         }
 
-        /** Defines a name for schema {@code if} conditions. */
+        /**
+         * Adds a schema resource that declares what handlers registered with it implement (as
+         * the simulated machine's does): a default, which the schemas given with
+         * {@link #schemaFile}, {@link #schemaResource} and {@link #schema} override. A handler
+         * for a command that only a replaced default declares is not used.
+         */
+        public Builder defaultSchemaResource(String resource) {
+            defaultSchemaResources.add(resource);
+            return this;
+        }
+
+        /** Defines a name for schema {@code if} conditions (e.g. {@code CONFIG_VNC}). */
         public Builder define(String name) {
             defines.add(name);
+            return this;
+        }
+
+        /** Defines the names a file lists, one a line ({@code #} starts a comment); read by {@link #build()}. */
+        public Builder defineFile(Path file) {
+            defineFiles.add(file);
             return this;
         }
 
@@ -439,34 +465,42 @@ public final class QmpServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxOutputBacklog must be at least 65536 bytes, got " + maxOutputBacklog);
             }
             Set<String> allDefines = new LinkedHashSet<>(defines);
+            allDefines.forEach(Defines::check);
             if (dialect == Dialect.V2_12) {
                 allDefines.add(BuiltinCommands.DIALECT_2_12_DEFINE);
             }
             if (xOobTest) {
                 allDefines.add(BuiltinCommands.X_OOB_TEST_DEFINE);
             }
-            Schema schema = SchemaAssembly.assemble(allDefines, schemaFiles, schemaResources, schemas);
+            SchemaAssembly.Assembled assembled = SchemaAssembly.assemble(allDefines, defineFiles, schemaFiles,
+                    schemaResources, schemas, defaultSchemaResources);
+            Schema schema = assembled.served();
             Map<String, CommandHandler> bound = new LinkedHashMap<>();
             for (Map.Entry<String, CommandHandler> e : handlers.entrySet()) {
-                if (schema.command(e.getKey()).isEmpty()) {
+                if (schema.command(e.getKey()).isPresent()) {
+                    bound.put(e.getKey(), e.getValue());
+                } else if (SchemaAssembly.declaredByDefault(assembled, e.getKey())) {
+                    LOG.fine(() -> "the schema does not declare '" + e.getKey() + "': its handler is not used");
+                } else {
                     throw new IllegalArgumentException("handler for '" + e.getKey() + "', which no schema declares");
                 }
-                bound.put(e.getKey(), e.getValue());
             }
             List<String> missing = new ArrayList<>();
+            Set<String> handled = new LinkedHashSet<>();
             for (String name : SchemaAssembly.commandNames(schema)) {
-                if (!bound.containsKey(name) && !BuiltinCommands.NAMES.contains(name)) {
-                    if (fallback != null) {
-                        bound.put(name, fallback);
-                    } else {
-                        missing.add(name);
-                    }
+                if (bound.containsKey(name) || BuiltinCommands.NAMES.contains(name)) {
+                    handled.add(name);
+                } else if (fallback != null) {
+                    bound.put(name, fallback);
+                } else {
+                    missing.add(name);
                 }
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException("schema commands without a handler: " + String.join(", ", missing)
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
+            SchemaAssembly.checkHandlers(assembled, handled);
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
                     unmaskSchema, throttles, jsonLimits);
