@@ -2,6 +2,11 @@ package io.jqmp.schema;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,11 +67,13 @@ public final class SchemaLoader {
 
         @Override
         public String read() {
+            byte[] bytes;
             try {
-                return Files.readString(path, StandardCharsets.UTF_8);
+                bytes = Files.readAllBytes(path);
             } catch (IOException e) {
                 throw new SchemaException("can't read schema file '" + path + "': " + e.getMessage(), e);
             }
+            return decode(bytes, displayName());
         }
 
         @Override
@@ -93,7 +100,7 @@ public final class SchemaLoader {
                 if (in == null) {
                     throw new SchemaException("can't read schema resource '" + name + "': not found", null);
                 }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return decode(in.readAllBytes(), name);
             } catch (IOException e) {
                 throw new SchemaException("can't read schema resource '" + name + "': " + e.getMessage(), e);
             }
@@ -105,6 +112,25 @@ public final class SchemaLoader {
             String joined = slash < 0 ? relative : name.substring(0, slash + 1) + relative;
             return new ResourceSource(Path.of(joined).normalize().toString().replace('\\', '/'));
         }
+    }
+
+    /** The text of a source, which must be UTF-8; an invalid byte is an error at its line. */
+    static String decode(byte[] bytes, String source) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = decoder.decode(in, out, true);
+        if (r.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new SchemaException(new SourceLocation(source, line), "invalid UTF-8");
+        }
+        return out.flip().toString();
     }
 
     /**

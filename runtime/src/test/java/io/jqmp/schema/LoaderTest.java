@@ -84,6 +84,14 @@ class LoaderTest {
     }
 
     @Test
+    void invalidUtf8NamesItsLine() throws IOException {
+        Path p = dir.resolve("latin1.json");
+        Files.write(p, "{ 'command': 'a' }\n# caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        SchemaException e = assertThrows(SchemaException.class, () -> new SchemaLoader(Set.of()).load(p));
+        assertEquals(p + ":2: invalid UTF-8", e.getMessage());
+    }
+
+    @Test
     void flagRules() throws IOException {
         rejects(2, "flag 'allow-oob' of command 'a' may only use true value", "\n{ 'command': 'a', 'allow-oob': false }");
         rejects(1, "flags 'allow-oob' and 'coroutine' of command 'a' are incompatible",
