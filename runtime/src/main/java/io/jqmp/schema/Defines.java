@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The names a schema's {@code 'if'} conditions are evaluated against: what QEMU's build defines
@@ -14,9 +13,6 @@ import java.util.regex.Pattern;
  * safe from any thread.
  */
 public final class Defines {
-    /** QEMU's rule for a name an {@code 'if'} condition may test. */
-    private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
-
     private Defines() {
     }
 
@@ -27,7 +23,7 @@ public final class Defines {
      * @throws IllegalArgumentException saying what is wrong with it
      */
     public static String check(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (name == null || !QapiSyntax.IDENTIFIER.matcher(name).matches()) {
             throw new IllegalArgumentException("'" + name + "' is not a name an 'if' condition can test (an upper-case"
                     + " letter, then upper-case letters, digits and '_', e.g. CONFIG_VNC)");
         }

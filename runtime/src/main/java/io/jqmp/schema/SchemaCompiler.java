@@ -8,8 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Turns QAPI expressions into a schema, in three passes, following QEMU 7.2's generator:
@@ -61,11 +59,6 @@ final class SchemaCompiler {
             "alternate", List.of(Set.of("alternate", "data"), Set.of("if", "features")),
             "event", List.of(Set.of("event"), Set.of("data", "boxed", "if", "features")));
 
-    private static final Pattern VALID_NAME = Pattern.compile("(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern CAMEL = Pattern.compile("[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*");
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Z][A-Z0-9_]*");
-
     /** What compiling yields: the checked model, and what the defines keep of it. */
     record Result(Qapi.Checked checked, Map<String, SchemaType> types, List<CommandDef> commands,
             List<EventDef> events) {
@@ -79,45 +72,14 @@ final class SchemaCompiler {
 
         /** Where it is defined; null for predefined types. */
         SourceLocation location();
-
-        /** How messages name it, e.g. {@code struct 'S'}. */
-        String describe();
     }
 
     /** A built-in type, or QType (which alternates use and users may not redefine). */
-    private record Predefined(Qapi.Type type) implements Draft {
-        @Override
-        public String name() {
-            return type.name();
-        }
-
-        @Override
-        public SourceLocation location() {
-            return null;
-        }
-
-        @Override
-        public String describe() {
-            return type instanceof Qapi.Builtin ? "built-in type '" + name() + "'" : "enum type '" + name() + "'";
-        }
+    private record Predefined(String name, SourceLocation location, Qapi.Type type) implements Draft {
     }
 
     /** An enumeration: it has nothing to resolve. */
-    private record EnumDraft(Qapi.Enumeration type) implements Draft {
-        @Override
-        public String name() {
-            return type.name();
-        }
-
-        @Override
-        public SourceLocation location() {
-            return type.location();
-        }
-
-        @Override
-        public String describe() {
-            return "enum '" + name() + "'";
-        }
+    private record EnumDraft(String name, SourceLocation location, Qapi.Enumeration type) implements Draft {
     }
 
     /**
@@ -126,79 +88,41 @@ final class SchemaCompiler {
      */
     private record StructDraft(String name, Condition condition, String base, List<Qapi.Member> members,
             List<Qapi.Feature> features, SourceLocation location, String owner) implements Draft {
-        @Override
-        public String describe() {
-            return owner != null ? owner : "struct '" + name + "'";
-        }
     }
 
     /** A union; {@code base} is null when its inline base has no members. */
     private record UnionDraft(String name, Condition condition, String base, String discriminator,
             List<Qapi.Variant> branches, List<Qapi.Feature> features, SourceLocation location) implements Draft {
-        @Override
-        public String describe() {
-            return "union '" + name + "'";
-        }
     }
 
-    private record AlternateDraft(Qapi.Alternate type) implements Draft {
-        @Override
-        public String name() {
-            return type.name();
-        }
-
-        @Override
-        public SourceLocation location() {
-            return type.location();
-        }
-
-        @Override
-        public String describe() {
-            return "alternate '" + name() + "'";
-        }
+    /** An alternate: its branches only need checking. */
+    private record AlternateDraft(String name, SourceLocation location, Qapi.Alternate type) implements Draft {
     }
 
     /** An array type, defined where it is first referred to, by {@code user}. */
     private record ArrayDraft(String name, String element, SourceLocation location, String user) implements Draft {
-        @Override
-        public String describe() {
-            return user;
-        }
     }
 
     /** A command, with the pragmas that decide which names and returns it may use. */
-    private record CommandDraft(Qapi.Command command, Pragma pragma) implements Draft {
-        @Override
-        public String name() {
-            return command.name();
-        }
-
-        @Override
-        public SourceLocation location() {
-            return command.location();
-        }
-
-        @Override
-        public String describe() {
-            return "command '" + name() + "'";
-        }
+    private record CommandDraft(String name, SourceLocation location, Qapi.Command command, Pragma pragma)
+            implements Draft {
     }
 
-    private record EventDraft(Qapi.Event event) implements Draft {
-        @Override
-        public String name() {
-            return event.name();
-        }
+    private record EventDraft(String name, SourceLocation location, Qapi.Event event) implements Draft {
+    }
 
-        @Override
-        public SourceLocation location() {
-            return event.location();
-        }
-
-        @Override
-        public String describe() {
-            return "event '" + name() + "'";
-        }
+    /** How messages name a definition, e.g. {@code struct 'S'}; implicit types name their owner. */
+    private static String describe(Draft d) {
+        return switch (d) {
+            case Predefined p -> (p.type() instanceof Qapi.Builtin ? "built-in type '" : "enum type '") + p.name() + "'";
+            case EnumDraft e -> "enum '" + e.name() + "'";
+            case StructDraft s -> s.owner() != null ? s.owner() : "struct '" + s.name() + "'";
+            case UnionDraft u -> "union '" + u.name() + "'";
+            case AlternateDraft a -> "alternate '" + a.name() + "'";
+            case ArrayDraft a -> a.user();
+            case CommandDraft c -> "command '" + c.name() + "'";
+            case EventDraft ev -> "event '" + ev.name() + "'";
+        };
     }
 
     /** A member seen while checking for clashes, and the type that defines it. */
@@ -241,7 +165,7 @@ final class SchemaCompiler {
 
     private void predefine() {
         for (Map.Entry<String, String> b : BUILTINS.entrySet()) {
-            drafts.put(b.getKey(), new Predefined(new Qapi.Builtin(b.getKey(), b.getValue())));
+            drafts.put(b.getKey(), new Predefined(b.getKey(), null, new Qapi.Builtin(b.getKey(), b.getValue())));
         }
         drafts.put(EMPTY, new StructDraft(EMPTY, Condition.ALWAYS, null, List.of(), List.of(), null,
                 "the empty object type"));
@@ -249,7 +173,7 @@ final class SchemaCompiler {
         for (String v : List.of("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")) {
             qtypes.add(new Qapi.Value(v, Condition.ALWAYS, List.of()));
         }
-        drafts.put("QType", new Predefined(new Qapi.Enumeration("QType", Condition.ALWAYS, List.copyOf(qtypes),
+        drafts.put("QType", new Predefined("QType", null, new Qapi.Enumeration("QType", Condition.ALWAYS, List.copyOf(qtypes),
                 List.of(), null)));
     }
 
@@ -267,20 +191,20 @@ final class SchemaCompiler {
         }
         String what = meta + " '" + name + "'";
         Pragma pragma = e.pragma() == null ? Pragma.NONE : e.pragma();
-        checkDefinitionName(name, meta, pragma, loc, what);
-        checkKeys(x, loc, what, KEYS.get(meta).get(0), KEYS.get(meta).get(1));
-        Condition cond = condition(x.get("if"), loc, what);
+        QapiSyntax.checkDefinitionName(name, meta, pragma, loc, what);
+        QapiSyntax.checkKeys(x, loc, what, KEYS.get(meta).get(0), KEYS.get(meta).get(1));
+        Condition cond = QapiSyntax.condition(x.get("if"), loc, what);
         List<Qapi.Feature> features = features(x.get("features"), loc, what);
         if (meta.equals("command") || meta.equals("event")) {
-            checkFlags(x, loc, what);
+            QapiSyntax.checkFlags(x, loc, what);
         }
         Draft previous = drafts.get(name);
         if (previous != null) {
-            throw new SchemaException(loc, previous.location() == null ? previous.describe() + " is already defined"
+            throw new SchemaException(loc, previous.location() == null ? describe(previous) + " is already defined"
                     : "'" + name + "' is already defined (previous definition at " + previous.location() + ")");
         }
         switch (meta) {
-            case "enum" -> add(new EnumDraft(new Qapi.Enumeration(name, cond, values(x, pragma, loc, what),
+            case "enum" -> add(new EnumDraft(name, loc, new Qapi.Enumeration(name, cond, values(x, pragma, loc, what),
                     features, loc)));
             case "struct" -> {
                 if (!(x.get("data") instanceof Map<?, ?> data)) {
@@ -299,14 +223,14 @@ final class SchemaCompiler {
                 boolean boxed = x.containsKey("boxed");
                 String arg = argType(name, x.get("data"), boxed, cond, loc, what);
                 String ret = returnType(x.get("returns"), loc, what);
-                add(new CommandDraft(new Qapi.Command(name, cond, arg, ret, boxed, !x.containsKey("gen"),
+                add(new CommandDraft(name, loc, new Qapi.Command(name, cond, arg, ret, boxed, !x.containsKey("gen"),
                         !x.containsKey("success-response"), x.containsKey("allow-oob"),
                         x.containsKey("allow-preconfig"), x.containsKey("coroutine"), features, loc), pragma));
             }
             default -> {
                 boolean boxed = x.containsKey("boxed");
                 String arg = argType(name, x.get("data"), boxed, cond, loc, what);
-                add(new EventDraft(new Qapi.Event(name, cond, arg, boxed, features, loc)));
+                add(new EventDraft(name, loc, new Qapi.Event(name, cond, arg, boxed, features, loc)));
             }
         }
     }
@@ -406,7 +330,7 @@ final class SchemaCompiler {
             String bwhat = "branch '" + bname + "' of " + what;
             Map<String, Object> lf = longForm(b.getValue(), loc, bwhat, Set.of());
             branches.add(new Qapi.Variant(bname, typeRef(lf.get("type"), false, loc, bwhat),
-                    condition(lf.get("if"), loc, bwhat)));
+                    QapiSyntax.condition(lf.get("if"), loc, bwhat)));
         }
         add(new UnionDraft(name, cond, baseName, disc, List.copyOf(branches), features, loc));
     }
@@ -424,12 +348,12 @@ final class SchemaCompiler {
         for (Map.Entry<?, ?> b : m.entrySet()) {
             String bname = (String) b.getKey();
             String bwhat = "branch '" + bname + "' of " + what;
-            checkNameLower(bname, false, false, loc, bwhat);
+            QapiSyntax.checkNameLower(bname, false, false, loc, bwhat);
             Map<String, Object> lf = longForm(b.getValue(), loc, bwhat, Set.of());
             branches.add(new Qapi.Variant(bname, typeRef(lf.get("type"), true, loc, bwhat),
-                    condition(lf.get("if"), loc, bwhat)));
+                    QapiSyntax.condition(lf.get("if"), loc, bwhat)));
         }
-        add(new AlternateDraft(new Qapi.Alternate(name, cond, List.copyOf(branches), features, loc)));
+        add(new AlternateDraft(name, loc, new Qapi.Alternate(name, cond, List.copyOf(branches), features, loc)));
     }
 
     /** A member's or branch's value in long form {@code {'type': ..., 'if': ...}} (short form: the type). */
@@ -443,7 +367,7 @@ final class SchemaCompiler {
         Map<String, Object> lf = (Map<String, Object>) m;
         Set<String> optional = new HashSet<>(extra);
         optional.add("if");
-        checkKeys(lf, loc, what, Set.of("type"), optional);
+        QapiSyntax.checkKeys(lf, loc, what, Set.of("type"), optional);
         return lf;
     }
 
@@ -454,13 +378,13 @@ final class SchemaCompiler {
             boolean optional = key.startsWith("*");
             String name = optional ? key.substring(1) : key;
             String mwhat = "member '" + name + "' of " + what;
-            checkNameLower(name, permissive, permissive, loc, mwhat);
-            String c = cName(name);
+            QapiSyntax.checkNameLower(name, permissive, permissive, loc, mwhat);
+            String c = QapiSyntax.cName(name);
             if (c.equals("u") || c.startsWith("has_")) {
                 throw new SchemaException(loc, mwhat + " uses reserved name");
             }
             Map<String, Object> lf = longForm(entry.getValue(), loc, mwhat, Set.of("features"));
-            Condition cond = condition(lf.get("if"), loc, mwhat);
+            Condition cond = QapiSyntax.condition(lf.get("if"), loc, mwhat);
             List<Qapi.Feature> features = features(lf.get("features"), loc, mwhat);
             out.add(new Qapi.Member(name, typeRef(lf.get("type"), true, loc, mwhat), optional, cond, features));
         }
@@ -483,7 +407,7 @@ final class SchemaCompiler {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> cast = (Map<String, Object>) m;
                 vm = cast;
-                checkKeys(vm, loc, "value of " + what, Set.of("name"), Set.of("if", "features"));
+                QapiSyntax.checkKeys(vm, loc, "value of " + what, Set.of("name"), Set.of("if", "features"));
             } else {
                 vm = new HashMap<>();
                 vm.put("name", v);
@@ -494,10 +418,10 @@ final class SchemaCompiler {
             String vwhat = "value '" + name + "' of " + what;
             // QEMU lets values start with a digit (C names get a prefix).
             String checkedName = !name.isEmpty() && Character.isDigit(name.charAt(0)) ? "d" + name : name;
-            checkNameLower(checkedName, permissive, permissive, loc, vwhat);
-            Condition cond = condition(vm.get("if"), loc, vwhat);
+            QapiSyntax.checkNameLower(checkedName, permissive, permissive, loc, vwhat);
+            Condition cond = QapiSyntax.condition(vm.get("if"), loc, vwhat);
             List<Qapi.Feature> features = features(vm.get("features"), loc, vwhat);
-            String clash = seen.putIfAbsent(cName(name), name);
+            String clash = seen.putIfAbsent(QapiSyntax.cName(name), name);
             if (clash != null) {
                 throw new SchemaException(loc, vwhat + " collides with value '" + clash + "'");
             }
@@ -521,7 +445,7 @@ final class SchemaCompiler {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> cast = (Map<String, Object>) m;
                 fm = cast;
-                checkKeys(fm, loc, "feature of " + what, Set.of("name"), Set.of("if"));
+                QapiSyntax.checkKeys(fm, loc, "feature of " + what, Set.of("name"), Set.of("if"));
             } else {
                 fm = new HashMap<>();
                 fm.put("name", item);
@@ -530,147 +454,15 @@ final class SchemaCompiler {
                 throw new SchemaException(loc, "feature of " + what + " requires a string name");
             }
             String fwhat = "feature '" + name + "' of " + what;
-            checkNameLower(name, false, false, loc, fwhat);
-            Condition cond = condition(fm.get("if"), loc, fwhat);
-            String clash = seen.putIfAbsent(cName(name), name);
+            QapiSyntax.checkNameLower(name, false, false, loc, fwhat);
+            Condition cond = QapiSyntax.condition(fm.get("if"), loc, fwhat);
+            String clash = seen.putIfAbsent(QapiSyntax.cName(name), name);
             if (clash != null) {
                 throw new SchemaException(loc, fwhat + " collides with feature '" + clash + "'");
             }
             out.add(new Qapi.Feature(name, cond));
         }
         return List.copyOf(out);
-    }
-
-    /** Checks an {@code 'if'} (null: none) and turns it into a {@link Condition}. */
-    private static Condition condition(Object cond, SourceLocation loc, String what) {
-        if (cond == null) {
-            return Condition.ALWAYS;
-        }
-        if (cond instanceof String s) {
-            if (!IDENTIFIER.matcher(s).matches()) {
-                throw new SchemaException(loc, "'if' condition '" + s + "' of " + what + " is not a valid identifier");
-            }
-            return new Condition.Defined(s);
-        }
-        if (!(cond instanceof Map<?, ?> m)) {
-            throw new SchemaException(loc, "'if' condition of " + what + " must be a string or an object");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> cm = (Map<String, Object>) m;
-        checkKeys(cm, loc, "'if' condition of " + what, Set.of(), Set.of("all", "any", "not"));
-        if (cm.size() != 1) {
-            throw new SchemaException(loc, "'if' condition of " + what + " has conflicting keys");
-        }
-        if (cm.containsKey("not")) {
-            return new Condition.Not(condition(cm.get("not"), loc, what));
-        }
-        String op = cm.containsKey("all") ? "all" : "any";
-        if (!(cm.get(op) instanceof List<?> operands)) {
-            throw new SchemaException(loc, "'" + op + "' condition of " + what + " must be an array");
-        }
-        if (operands.isEmpty()) {
-            throw new SchemaException(loc, "'if' condition [] of " + what + " is useless");
-        }
-        List<Condition> out = new ArrayList<>();
-        for (Object o : operands) {
-            out.add(condition(o, loc, what));
-        }
-        return op.equals("all") ? new Condition.All(List.copyOf(out)) : new Condition.Any(List.copyOf(out));
-    }
-
-    private static void checkKeys(Map<String, Object> x, SourceLocation loc, String what, Set<String> required,
-            Set<String> optional) {
-        Set<String> missing = new TreeSet<>(required);
-        missing.removeAll(x.keySet());
-        if (!missing.isEmpty()) {
-            throw new SchemaException(loc, what + " misses key" + (missing.size() > 1 ? "s " : " ") + list(missing));
-        }
-        Set<String> allowed = new TreeSet<>(required);
-        allowed.addAll(optional);
-        Set<String> unknown = new TreeSet<>(x.keySet());
-        unknown.removeAll(allowed);
-        if (!unknown.isEmpty()) {
-            throw new SchemaException(loc, what + " has unknown key" + (unknown.size() > 1 ? "s " : " ")
-                    + list(unknown) + "; valid keys are " + list(allowed));
-        }
-    }
-
-    private static String list(Set<String> names) {
-        StringBuilder sb = new StringBuilder();
-        for (String n : names) {
-            if (sb.length() > 0) {
-                sb.append(", ");
-            }
-            sb.append('\'').append(n).append('\'');
-        }
-        return sb.toString();
-    }
-
-    private static void checkFlags(Map<String, Object> x, SourceLocation loc, String what) {
-        for (String k : new String[] {"gen", "success-response"}) {
-            if (x.containsKey(k) && !Boolean.FALSE.equals(x.get(k))) {
-                throw new SchemaException(loc, "flag '" + k + "' of " + what + " may only use false value");
-            }
-        }
-        for (String k : new String[] {"boxed", "allow-oob", "allow-preconfig", "coroutine"}) {
-            if (x.containsKey(k) && !Boolean.TRUE.equals(x.get(k))) {
-                throw new SchemaException(loc, "flag '" + k + "' of " + what + " may only use true value");
-            }
-        }
-        if (x.containsKey("allow-oob") && x.containsKey("coroutine")) {
-            throw new SchemaException(loc, "flags 'allow-oob' and 'coroutine' of " + what + " are incompatible");
-        }
-    }
-
-    // ---- names, as QEMU's generator checks them ----
-
-    /** QEMU's c_name without keyword protection: how C sees a name; names that map alike clash. */
-    private static String cName(String name) {
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '_') ? c : '_');
-        }
-        return sb.toString();
-    }
-
-    /** A valid name: optional {@code __RFQDN_} and {@code x-} prefixes, then a letter; returns the rest. */
-    private static String nameStem(String name, SourceLocation loc, String what) {
-        var m = VALID_NAME.matcher(name);
-        if (!m.matches() || cName(name).startsWith("q_")) {
-            throw new SchemaException(loc, what + " has an invalid name");
-        }
-        return m.group(3);
-    }
-
-    private static void checkNameLower(String name, boolean permitUpper, boolean permitUnderscore,
-            SourceLocation loc, String what) {
-        String stem = nameStem(name, loc, what);
-        if (!permitUpper && !stem.equals(stem.toLowerCase(java.util.Locale.ROOT))
-                || !permitUnderscore && stem.contains("_")) {
-            throw new SchemaException(loc, "name of " + what + " must not use uppercase or '_'");
-        }
-    }
-
-    private static void checkDefinitionName(String name, String meta, Pragma pragma, SourceLocation loc,
-            String what) {
-        switch (meta) {
-            case "event" -> {
-                String stem = nameStem(name, loc, what);
-                if (!stem.equals(stem.toUpperCase(java.util.Locale.ROOT)) || stem.contains("-")) {
-                    throw new SchemaException(loc, "name of " + what + " must not use lowercase or '-'");
-                }
-            }
-            case "command" -> checkNameLower(name, false, pragma.commandNameException(name), loc, what);
-            default -> {
-                if (!CAMEL.matcher(nameStem(name, loc, what)).matches()) {
-                    throw new SchemaException(loc, "name of " + what + " must use CamelCase");
-                }
-                if (name.endsWith("List")) {
-                    throw new SchemaException(loc, what + " name should not end in 'List'");
-                }
-            }
-        }
     }
 
     // ---- pass 2: check every draft as if every condition held ----
@@ -695,14 +487,14 @@ final class SchemaCompiler {
     /** How a message names the kind of a type, as QEMU's describe() does, e.g. {@code enum type 'E'}. */
     private static String kindOf(Draft d) {
         return switch (d) {
-            case Predefined p -> p.describe();
+            case Predefined p -> describe(p);
             case EnumDraft e -> "enum type '" + e.name() + "'";
             case StructDraft s -> "struct type '" + s.name() + "'";
             case UnionDraft u -> "union type '" + u.name() + "'";
             case AlternateDraft a -> "alternate type '" + a.name() + "'";
             case ArrayDraft a -> "array type ['" + a.element() + "']";
-            case CommandDraft c -> c.describe();
-            case EventDraft ev -> ev.describe();
+            case CommandDraft c -> describe(c);
+            case EventDraft ev -> describe(ev);
         };
     }
 
@@ -714,7 +506,7 @@ final class SchemaCompiler {
         Qapi.Type t = switch (d) {
             case Predefined p -> p.type();
             case EnumDraft e -> {
-                checkTypeFeatures(e.type().features(), e.location(), e.describe());
+                checkTypeFeatures(e.type().features(), e.location(), describe(e));
                 yield e.type();
             }
             case StructDraft s -> checkStruct(s);
@@ -722,8 +514,8 @@ final class SchemaCompiler {
             case AlternateDraft a -> checkAlternate(a);
             case ArrayDraft a -> new Qapi.ArrayOf(a.name(), a.element(),
                     conditionOf(resolve(a.element(), a.location(), a.user())));
-            case CommandDraft c -> throw new IllegalArgumentException(c.describe() + " is not a type");
-            case EventDraft ev -> throw new IllegalArgumentException(ev.describe() + " is not a type");
+            case CommandDraft c -> throw new IllegalArgumentException(describe(c) + " is not a type");
+            case EventDraft ev -> throw new IllegalArgumentException(describe(ev) + " is not a type");
         };
         checked.put(d.name(), t);
         return t;
@@ -769,25 +561,25 @@ final class SchemaCompiler {
 
     private Qapi.ObjectType checkStruct(StructDraft s) {
         enter(s);
-        checkTypeFeatures(s.features(), s.location(), s.describe());
+        checkTypeFeatures(s.features(), s.location(), describe(s));
         Map<String, Seen> seen = new LinkedHashMap<>();
         List<Qapi.Member> members = new ArrayList<>();
         if (s.base() != null) {
-            Qapi.ObjectType base = structOf(s.base(), s.location(), "'base' of " + s.describe());
+            Qapi.ObjectType base = structOf(s.base(), s.location(), "'base' of " + describe(s));
             for (Qapi.Member m : base.members()) {
-                seen.put(cName(m.name()), new Seen("member '" + m.name() + "'", owningType(base, m)));
+                seen.put(QapiSyntax.cName(m.name()), new Seen("member '" + m.name() + "'", owningType(base, m)));
                 members.add(m);
             }
         }
         for (Qapi.Member m : s.members()) {
-            String mwhat = "member '" + m.name() + "' of " + s.describe();
+            String mwhat = "member '" + m.name() + "' of " + describe(s);
             resolve(m.type(), s.location(), mwhat);
-            Seen clash = seen.get(cName(m.name()));
+            Seen clash = seen.get(QapiSyntax.cName(m.name()));
             if (clash != null) {
                 throw new SchemaException(s.location(), mwhat + " collides with " + clash.what()
                         + (clash.definedIn().equals(s.name()) ? "" : " of type '" + clash.definedIn() + "'"));
             }
-            seen.put(cName(m.name()), new Seen("member '" + m.name() + "'", s.name()));
+            seen.put(QapiSyntax.cName(m.name()), new Seen("member '" + m.name() + "'", s.name()));
             members.add(m);
         }
         checking.remove(s.name());
@@ -812,7 +604,7 @@ final class SchemaCompiler {
 
     private Qapi.ObjectType checkUnion(UnionDraft u) {
         enter(u);
-        String what = u.describe();
+        String what = describe(u);
         checkTypeFeatures(u.features(), u.location(), what);
         List<Qapi.Member> base = List.of();
         String baseDesc = "'base'";
@@ -860,7 +652,7 @@ final class SchemaCompiler {
         }
         Map<String, String> baseNames = new HashMap<>();
         for (Qapi.Member m : base) {
-            baseNames.put(cName(m.name()), m.name());
+            baseNames.put(QapiSyntax.cName(m.name()), m.name());
         }
         for (Qapi.Variant v : variants) {
             String bwhat = "branch '" + v.name() + "' of " + what;
@@ -873,7 +665,7 @@ final class SchemaCompiler {
             }
             Qapi.ObjectType bt = (Qapi.ObjectType) checkType(bd);
             for (Qapi.Member m : bt.members()) {
-                String clash = baseNames.get(cName(m.name()));
+                String clash = baseNames.get(QapiSyntax.cName(m.name()));
                 if (clash != null) {
                     throw new SchemaException(u.location(), "member '" + m.name() + "' of type '" + bt.name()
                             + "' (" + bwhat + ") collides with member '" + clash + "' of " + baseDesc);
@@ -887,13 +679,13 @@ final class SchemaCompiler {
 
     private Qapi.Alternate checkAlternate(AlternateDraft ad) {
         Qapi.Alternate a = ad.type();
-        String what = ad.describe();
+        String what = describe(ad);
         checkTypeFeatures(a.features(), a.location(), what);
         Map<String, String> names = new HashMap<>();
         Map<String, String> byQtype = new HashMap<>();
         for (Qapi.Variant v : a.branches()) {
             String bwhat = "branch '" + v.name() + "' of " + what;
-            String clash = names.putIfAbsent(cName(v.name()), v.name());
+            String clash = names.putIfAbsent(QapiSyntax.cName(v.name()), v.name());
             if (clash != null) {
                 throw new SchemaException(a.location(), bwhat + " collides with branch '" + clash + "'");
             }
@@ -970,7 +762,7 @@ final class SchemaCompiler {
 
     private Qapi.Command checkCommand(CommandDraft cd) {
         Qapi.Command c = cd.command();
-        String what = cd.describe();
+        String what = describe(cd);
         checkArgType(c.argType(), c.boxed(), c.location(), what);
         if (c.retType() != null) {
             String role = "'returns' of " + what;
@@ -987,7 +779,7 @@ final class SchemaCompiler {
 
     private Qapi.Event checkEvent(EventDraft ed) {
         Qapi.Event e = ed.event();
-        checkArgType(e.argType(), e.boxed(), e.location(), ed.describe());
+        checkArgType(e.argType(), e.boxed(), e.location(), describe(ed));
         return e;
     }
 
@@ -1098,7 +890,7 @@ final class SchemaCompiler {
         switch (t) {
             case SchemaType.ArrayType a -> { } // kept exactly when its element is
             case SchemaType.ObjectType o -> {
-                String what = drafts.get(o.name()).describe();
+                String what = describe(drafts.get(o.name()));
                 for (SchemaType.Member m : o.members()) {
                     requireKept(m.type(), types, o.location(), "member '" + m.name() + "' of " + what);
                 }
@@ -1134,7 +926,7 @@ final class SchemaCompiler {
             Draft d = drafts.get(type);
             Draft shown = d instanceof ArrayDraft a ? drafts.get(a.element()) : d;
             throw new SchemaException(loc, what + " uses type '" + type + "', which its 'if' condition leaves out"
-                    + " (" + shown.describe() + " at " + shown.location() + ")");
+                    + " (" + describe(shown) + " at " + shown.location() + ")");
         }
     }
 }
