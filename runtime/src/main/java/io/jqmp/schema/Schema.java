@@ -341,7 +341,7 @@ public final class Schema {
                         if (x.containsKey("pragma") && x.size() == 1) {
                             javaPragma.apply(x.get("pragma"), at);
                         } else {
-                            read.add(new QapiParser.Expr(x, at, javaPragma));
+                            read.add(new QapiParser.Expr(x, at, javaPragma, null));
                         }
                     }
                     case Schema part -> {

@@ -192,6 +192,9 @@ final class SchemaCompiler {
         String what = meta + " '" + name + "'";
         Pragma pragma = e.pragma() == null ? Pragma.NONE : e.pragma();
         QapiSyntax.checkDefinitionName(name, meta, pragma, loc, what);
+        if (e.doc() == null && pragma.docRequired()) {
+            throw new SchemaException(loc, "documentation comment required (pragma 'doc-required')");
+        }
         QapiSyntax.checkKeys(x, loc, what, KEYS.get(meta).get(0), KEYS.get(meta).get(1));
         Condition cond = QapiSyntax.condition(x.get("if"), loc, what);
         List<Qapi.Feature> features = features(x.get("features"), loc, what);
@@ -233,6 +236,48 @@ final class SchemaCompiler {
                 add(new EventDraft(name, loc, new Qapi.Event(name, cond, arg, boxed, features, loc)));
             }
         }
+        if (e.doc() != null) {
+            checkDoc(e.doc(), drafts.get(name), meta, features);
+        }
+    }
+
+    /**
+     * Checks a definition's documentation against what it may document, as QEMU connects them:
+     * its own members (a struct's, not its base's), an inline union base's members, inline
+     * arguments, enum values and alternate branches; and every feature of it, of those members
+     * and of those values.
+     */
+    private void checkDoc(DocComment doc, Draft d, String meta, List<Qapi.Feature> features) {
+        List<Qapi.Member> members = switch (d) {
+            case StructDraft s -> s.members();
+            case UnionDraft u -> u.base() != null && drafts.get(u.base()) instanceof StructDraft b && b.owner() != null
+                    ? b.members() : List.of();
+            case CommandDraft c -> implicitMembers(c.command().argType());
+            case EventDraft ev -> implicitMembers(ev.event().argType());
+            default -> List.of();
+        };
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> featured = new LinkedHashSet<>();
+        features.forEach(f -> featured.add(f.name()));
+        for (Qapi.Member m : members) {
+            names.add(m.name());
+            m.features().forEach(f -> featured.add(f.name()));
+        }
+        if (d instanceof EnumDraft en) {
+            for (Qapi.Value v : en.type().values()) {
+                names.add(v.name());
+                v.features().forEach(f -> featured.add(f.name()));
+            }
+        } else if (d instanceof AlternateDraft a) {
+            a.type().branches().forEach(b -> names.add(b.name()));
+        }
+        doc.check(d.name(), meta, d.location(), names, featured);
+    }
+
+    /** The members of an implicit argument type (none for a named one). */
+    private List<Qapi.Member> implicitMembers(String argType) {
+        return argType != null && drafts.get(argType) instanceof StructDraft s && s.owner() != null
+                ? s.members() : List.of();
     }
 
     private void add(Draft d) {

@@ -179,7 +179,7 @@ public final class SchemaLoader {
                 }
                 pragma.apply(v.get("pragma"), e.location());
             } else {
-                out.add(new QapiParser.Expr(v, e.location(), pragma));
+                out.add(new QapiParser.Expr(v, e.location(), pragma, e.doc()));
             }
         }
         stack.pop();

@@ -1,10 +1,14 @@
 package io.jqmp.interop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.jqmp.protocol.QmpException;
+import io.jqmp.schema.SchemaException;
+import io.jqmp.schema.SchemaLoader;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
@@ -14,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the environment variable {@code JQMP_QEMU_SOURCE} (its {@code qapi/} folder is what is read)
  * and {@code qemu-system-x86_64} 7.2 on the PATH, a jqmp server with that schema and the names
  * of {@code docs/qemu-7.2-x86_64.defines} must answer the greeting, query-version (given QEMU's
- * version), query-qmp-schema and query-commands byte for byte as QEMU does. Skipped, saying
- * why, when either is missing.
+ * version), query-qmp-schema and query-commands byte for byte as QEMU does; and jqmp's loader
+ * must accept and reject the schemas of QEMU's generator tests as QEMU does. Skipped, saying
+ * why, when something is missing.
  */
 class QemuSchemaTest {
     static final String SOURCE_VARIABLE = "JQMP_QEMU_SOURCE";
@@ -112,5 +118,44 @@ class QemuSchemaTest {
                 }
             }
         }
+    }
+
+    /**
+     * QEMU's own tests of its generator ({@code tests/qapi-schema/} of the source folder): a
+     * schema whose {@code .err} file is empty is accepted by QEMU's generator, any other is
+     * rejected, and jqmp must agree. One case differs on purpose: {@code doc-good.json} keeps a
+     * union whose discriminator's enum only exists under a condition nothing defines, which
+     * QEMU's generator accepts (its C would not compile) and jqmp refuses.
+     */
+    @Test
+    void acceptsAndRejectsWhatQemusGeneratorDoes() throws IOException {
+        Path tests = qemuSchema().getParent().getParent().resolve("tests/qapi-schema");
+        assumeTrue(Files.isDirectory(tests), tests + " does not exist: QEMU's generator tests skipped");
+        List<String> differences = new ArrayList<>();
+        int compared = 0;
+        try (var files = Files.list(tests)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                Path err = Path.of(f.toString().replace(".json", ".err"));
+                if (!Files.exists(err)) {
+                    continue; // a file the tests include
+                }
+                compared++;
+                boolean qemuRejects = Files.size(err) > 0;
+                String jqmp = null;
+                try {
+                    new SchemaLoader(Set.of()).load(f);
+                } catch (SchemaException e) {
+                    jqmp = e.getMessage();
+                }
+                boolean expectedDifference = f.getFileName().toString().equals("doc-good.json") && jqmp != null
+                        && jqmp.contains("which its 'if' condition leaves out");
+                if ((jqmp != null) != qemuRejects && !expectedDifference) {
+                    differences.add(f.getFileName() + ": QEMU " + (qemuRejects ? "rejects: "
+                            + Files.readString(err).strip() : "accepts") + "; jqmp " + (jqmp == null ? "accepts" : jqmp));
+                }
+            }
+        }
+        assertTrue(compared > 100, "only " + compared + " of QEMU's generator tests found in " + tests);
+        assertEquals(List.of(), differences);
     }
 }

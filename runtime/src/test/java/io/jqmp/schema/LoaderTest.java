@@ -426,4 +426,75 @@ class LoaderTest {
         assertEquals("Parameter 'next.x' is missing", assertThrows(io.jqmp.protocol.QmpException.class,
                 () -> s.validateArguments(walk, ValidationTest.obj("x", 1L, "next", ValidationTest.obj()))).desc());
     }
+
+    /** Documentation blocks, checked as QEMU checks them (their text is not kept). */
+    @Test
+    void documentationThatFits() throws IOException {
+        Schema s = load("""
+                { 'pragma': { 'doc-required': true } }
+                ##
+                # = A heading
+                #
+                # Free-form text.
+                ##
+
+                ##
+                # @Shape:
+                #
+                # A shape.
+                #
+                # @kind: what it is
+                # @size: how big,
+                #        in millimetres
+                #
+                # Features:
+                # @odd: a feature of a member
+                #
+                # Since: 7.2
+                ##
+                { 'struct': 'Shape',
+                  'data': { 'kind': 'str', 'size': { 'type': 'int', 'features': [ 'odd' ] } } }
+
+                ##
+                # @draw:
+                #
+                # Returns: nothing
+                #
+                # Example:
+                #
+                # -> { "execute": "draw" }
+                ##
+                { 'command': 'draw', 'data': { 'shape': 'Shape' } }
+                """);
+        assertTrue(s.command("draw").isPresent());
+    }
+
+    @Test
+    void documentationThatDoesNotFit() throws IOException {
+        String def = "{ 'command': 'draw', 'data': { 'x': 'int' }, 'features': [ 'f' ] }";
+        rejects(4, "documentation comment is for 'paint'", "##\n# @paint:\n##\n" + def);
+        rejects(1, "definition documentation required", "##\n# Free text.\n##\n" + def);
+        rejects(1, "documentation for 'draw' is not followed by the definition",
+                "##\n# @draw:\n##\n{ 'pragma': { 'doc-required': false } }\n" + def);
+        rejects(1, "documentation for 'draw' is not followed by the definition", "##\n# @draw:\n##\n");
+        rejects(1, "junk after '##' at start of documentation comment", "## @draw:\n##\n" + def);
+        rejects(3, "documentation comment must end with '##'", "##\n# @draw:\n" + def);
+        rejects(2, "missing space after #", "##\n#@draw:\n##\n" + def);
+        rejects(2, "line should end with ':'", "##\n# @draw\n##\n" + def);
+        rejects(4, "'@x:' can't follow 'Returns' section", "##\n# @draw:\n# Returns: it\n# @x: an int\n##\n" + def);
+        rejects(4, "duplicated 'Since' section", "##\n# @draw:\n# Since: 1.0\n# Since: 2.0\n##\n" + def);
+        rejects(4, "empty doc section 'Since'", "##\n# @draw:\n# Since:\n##\n" + def);
+        rejects(4, "unexpected de-indent (expected at least 4 spaces)",
+                "##\n# @draw:\n# @x: an int,\n#  or two\n##\n" + def);
+        rejects(3, "unexpected '=' markup in definition documentation", "##\n# @draw:\n# = Heading\n##\n" + def);
+        rejects(3, "'@x:' not allowed in free-form documentation", "##\n# Text.\n# @x: what?\n##\n");
+        rejects(1, "'Returns:' is only valid for commands",
+                "##\n# @Ev:\n# Returns: it\n##\n{ 'enum': 'Ev', 'data': [] }");
+        rejects(5, "feature 'f' lacks documentation", "##\n# @draw:\n# @x: an int\n##\n" + def);
+        rejects(1, "documented members 'y', 'z' do not exist",
+                "##\n# @draw:\n# @y: a\n# @z: b\n#\n# Features:\n# @f: f\n##\n" + def);
+        rejects(2, "documentation comment required (pragma 'doc-required')",
+                "{ 'pragma': { 'doc-required': true } }\n" + def);
+        rejects(1, "stray '##'", "{ 'command': 'draw', ## no documentation here\n }");
+    }
 }
