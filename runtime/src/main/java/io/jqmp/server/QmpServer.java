@@ -342,7 +342,9 @@ public final class QmpServer implements AutoCloseable {
          * Adds a schema resource that declares what handlers registered with it implement (as
          * the simulated machine's does): a default, which the schemas given with
          * {@link #schemaFile}, {@link #schemaResource} and {@link #schema} override. A handler
-         * for a command that only a replaced default declares is not used.
+         * registered for a command a default declares is taken to be written for that
+         * declaration: another declaration of the command must fit it; a handler for a command
+         * that only a replaced default declares is not used.
          */
         public Builder defaultSchemaResource(String resource) {
             defaultSchemaResources.add(resource);
