@@ -11,6 +11,7 @@ import io.jqmp.server.QmpServerConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -54,6 +55,9 @@ final class ServeCommand {
             socket files.
             """;
 
+    /** Where serve listens without --qmp; the client commands' default is the first. */
+    static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
+
     private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
             "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
@@ -87,14 +91,15 @@ final class ServeCommand {
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
         if (endpoints.isEmpty()) {
-            endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
+            endpoints = DEFAULT_ENDPOINTS;
         }
+        List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
             }
-            for (String s : args.all("--schema")) {
-                b.schemaFile(Path.of(s));
+            for (Path s : schemaFiles) {
+                b.schemaFile(s);
             }
             b.fallbackHandler(ctx -> {
                 throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
@@ -119,6 +124,7 @@ final class ServeCommand {
                 machine = new Machine(machineConfig(args));
                 machine.install(b);
             }
+            SchemaConflicts.check(schemaFiles, machine == null ? null : Machine.SCHEMA_RESOURCE);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -145,7 +151,7 @@ final class ServeCommand {
             if (machine != null) {
                 machine.close();
             }
-            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            err.println("jqmp serve: " + ListenProblem.describe(server.config().listeners(), e));
             return 2;
         }
         out.println("jqmp: QMP server ready (dialect " + server.config().dialect().label() + ")");
@@ -181,6 +187,21 @@ final class ServeCommand {
             out.println("jqmp: stopped");
         }
         return 0;
+    }
+
+    /** A --schema argument that names a readable file, or a usage error saying what is wrong with it. */
+    private static Path schemaFile(String name) {
+        Path p = Path.of(name);
+        if (!Files.exists(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file does not exist");
+        }
+        if (Files.isDirectory(p)) {
+            throw new Args.UsageException("--schema " + name + ": is a directory, not a QAPI schema file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file is not readable (check its permissions)");
+        }
+        return p;
     }
 
     private static MachineConfig machineConfig(Args args) {

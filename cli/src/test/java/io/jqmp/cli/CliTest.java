@@ -5,17 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqmp.server.QmpServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,10 +47,26 @@ class CliTest {
     void helpListsTheCommands() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, Main.run(List.of("--help"), new PrintStream(out), System.err));
-        assertTrue(out.toString().contains("serve"));
+        assertEquals(Main.USAGE, out.toString());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, Main.run(List.of("frobnicate"), System.out, new PrintStream(err)));
         assertTrue(err.toString().contains("unknown command 'frobnicate'"));
+    }
+
+    @Test
+    void helpCommandPrintsThatCommandsUsage() {
+        Map<String, String> usages = Map.of("serve", ServeCommand.USAGE, "call", CallCommand.USAGE,
+                "shell", ShellCommand.USAGE, "events", EventsCommand.USAGE, "test", Main.LAUNCHER_USAGE);
+        for (Map.Entry<String, String> u : usages.entrySet()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, Main.run(List.of("help", u.getKey()), new PrintStream(out), System.err), u.getKey());
+            assertEquals(u.getValue(), out.toString(), u.getKey());
+            assertTrue(out.toString().contains("jqmp " + u.getKey()), u.getKey());
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("help", "frobnicate"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp help: no command 'frobnicate'; the commands are serve, call,"),
+                err.toString());
     }
 
     @Test
@@ -66,6 +86,58 @@ class CliTest {
         err.reset();
         assertEquals(2, Main.run(List.of("serve", "--memory", "12X"), System.out, new PrintStream(err)));
         assertTrue(err.toString().startsWith("jqmp serve: "), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--schema", "/nonexistent"), System.out, new PrintStream(err)));
+        assertEquals("jqmp serve: --schema /nonexistent: the file does not exist\n"
+                + "run 'jqmp help serve' for the options\n", err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--schema", dir.toString()), System.out, new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp serve: --schema " + dir + ": is a directory"), err.toString());
+    }
+
+    @Test
+    void aSchemaThatRedeclaresTheMachinesCommandSaysWhichAndHowToServeIt() throws Exception {
+        Path schema = dir.resolve("mine.json");
+        Files.writeString(schema, "{ 'command': 'my-command' }\n{ 'command': 'stop' }\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("serve", "--qmp", "unix:" + dir.resolve("s.sock"), "--schema", schema.toString()),
+                System.out, new PrintStream(err)));
+        String text = err.toString();
+        assertTrue(text.startsWith("jqmp serve: --schema " + schema + " declares command 'stop', which the simulated"
+                + " machine already has: remove it from " + schema + ", or serve without the machine (--no-machine)\n"),
+                text);
+        assertFalse(text.contains("io/jqmp"), text);
+        // Without the machine the same file is fine; a built-in command is not.
+        SchemaConflicts.check(List.of(schema), null);
+        Files.writeString(schema, "{ 'command': 'query-version' }\n");
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--no-machine", "--qmp", "unix:" + dir.resolve("s.sock"), "--schema",
+                schema.toString()), System.out, new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp serve: --schema " + schema + " declares command 'query-version',"
+                + " which every jqmp server has built in: remove it from " + schema + "\n"), err.toString());
+    }
+
+    @Test
+    void anEndpointInUseIsNamedWithTheFix() throws Exception {
+        try (ServerSocketChannel busy = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = ((InetSocketAddress) busy.getLocalAddress()).getPort();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(2, Main.run(List.of("serve", "--no-machine", "--qmp", "unix:" + dir.resolve("ok.sock"), "--qmp",
+                    "tcp:127.0.0.1:" + port), System.out, new PrintStream(err)));
+            assertEquals("jqmp serve: cannot listen on tcp:127.0.0.1:" + port + ": Address already in use\n"
+                    + "another program (perhaps another 'jqmp serve') listens on port " + port + ": stop it, or choose"
+                    + " another port with --qmp tcp:127.0.0.1:PORT (--qmp replaces the default endpoints)\n",
+                    err.toString());
+            assertFalse(Files.exists(dir.resolve("ok.sock")), "the endpoint bound before is released");
+        }
+        Path sock = dir.resolve("busy.sock");
+        try (QmpServer other = QmpServer.builder().listen("unix:" + sock).build().start()) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(2, Main.run(List.of("serve", "--qmp", "unix:" + sock), System.out, new PrintStream(err)));
+            assertEquals("jqmp serve: cannot listen on unix:" + sock + ": another server is listening on it\n"
+                    + "stop the server that uses " + sock + " (or move the file away if it is not one), or listen"
+                    + " elsewhere with --qmp unix:PATH (--qmp replaces the default endpoints)\n", err.toString());
+        }
     }
 
     @Test
@@ -74,16 +146,13 @@ class CliTest {
         Path schema = dir.resolve("extra.json");
         Files.writeString(schema, "{ 'command': 'extra-command' }\n");
         CountDownLatch stop = new CountDownLatch(1);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Screen out = new Screen();
         AtomicInteger status = new AtomicInteger(-1);
         Thread serve = Thread.ofPlatform().start(() -> status.set(ServeCommand.run(
                 List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--dialect", "2.12", "--memory", "4M",
                         "--name", "guest1"),
-                new PrintStream(out, true), System.err, stop)));
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!out.toString().contains("stop with Ctrl-C") && serve.isAlive() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+                out.printStream(), System.err, stop)));
+        out.await("stop with Ctrl-C");
         assertTrue(out.toString().contains("listening on unix:" + sock), out.toString());
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
