@@ -1,7 +1,7 @@
 package io.jqmp.benchmarks;
 
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,9 +1,9 @@
 package io.jqmp.benchmarks;
 
-import io.jqmp.dispatch.IdleStrategy;
-import io.jqmp.dispatch.Monitor;
-import io.jqmp.dispatch.Role;
-import io.jqmp.dispatch.RoleRunner;
+import io.jqmp.server.IdleStrategy;
+import io.jqmp.internal.dispatch.Monitor;
+import io.jqmp.internal.dispatch.Role;
+import io.jqmp.internal.dispatch.RoleRunner;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;

@@ -1,6 +1,6 @@
 package io.jqmp.benchmarks;
 
-import io.jqmp.dispatch.IdleStrategy;
+import io.jqmp.server.IdleStrategy;
 import io.jqmp.server.QmpServer;
 import java.io.Closeable;
 import java.io.IOException;

@@ -3,7 +3,8 @@ package io.jqmp.cli;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.client.QmpTimeoutException;
+import io.jqmp.internal.wire.JsonWriter;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -61,7 +62,7 @@ final class CallCommand {
         } catch (QmpErrorException e) {
             err.println(e.errorClass() + ": " + e.desc());
             return ClientCommands.QMP_ERROR;
-        } catch (QmpConnectionException e) {
+        } catch (QmpConnectionException | QmpTimeoutException e) {
             return ClientCommands.connectionProblem("call", where, e, err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

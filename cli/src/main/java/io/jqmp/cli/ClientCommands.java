@@ -1,10 +1,10 @@
 package io.jqmp.cli;
 
 import io.jqmp.client.QmpClient;
-import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpClientException;
 import io.jqmp.client.QmpTimeoutException;
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -65,8 +65,8 @@ final class ClientCommands {
     record Positional(String endpoint, boolean defaulted, List<String> rest) {
     }
 
-    /** A connection problem on stderr, with what to check; returns {@link #CONNECTION}. */
-    static int connectionProblem(String command, Positional where, QmpConnectionException e, java.io.PrintStream err) {
+    /** A connection problem or a timeout on stderr, with what to check; returns {@link #CONNECTION}. */
+    static int connectionProblem(String command, Positional where, QmpClientException e, java.io.PrintStream err) {
         String endpoint = where.endpoint();
         err.println("jqmp " + command + ": " + e.getMessage());
         if (where.defaulted() && !(e instanceof QmpTimeoutException)) {

@@ -4,7 +4,7 @@ import io.jqmp.client.EventSubscription;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpEvent;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonWriter;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;

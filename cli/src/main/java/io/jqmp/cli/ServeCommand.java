@@ -1,6 +1,6 @@
 package io.jqmp.cli;
 
-import io.jqmp.dispatch.IdleStrategy;
+import io.jqmp.server.IdleStrategy;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;

@@ -3,7 +3,8 @@ package io.jqmp.cli;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.client.QmpTimeoutException;
+import io.jqmp.internal.wire.JsonWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -184,7 +185,7 @@ final class ShellCommand {
                     }
                 }
             }
-        } catch (QmpErrorException | QmpConnectionException e) {
+        } catch (QmpErrorException | QmpTimeoutException | QmpConnectionException e) {
             // completion is a convenience: go on without it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -194,7 +195,7 @@ final class ShellCommand {
             if (qmp.call("query-qmp-schema", null) instanceof List<?> list) {
                 schema = list;
             }
-        } catch (QmpErrorException | QmpConnectionException e) {
+        } catch (QmpErrorException | QmpTimeoutException | QmpConnectionException e) {
             // names only
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,7 +1,7 @@
 package io.jqmp.cli;
 
 import io.jqmp.client.QmpEvent;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;

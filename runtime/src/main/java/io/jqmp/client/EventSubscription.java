@@ -1,102 +1,101 @@
 package io.jqmp.client;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * One event listener of a {@link QmpClient}: a filter, a bounded buffer and its own delivery
- * thread (virtual). The client's reader only offers events to the buffer and never waits, so a
- * slow listener cannot delay command answers or other listeners; when the buffer is full the
- * event is dropped for this listener, counted in {@link #dropped()} and logged.
+ * One event callback of a {@link QmpClient}: a filter and a listener. The client's reader tests
+ * the filter and hands matching events to the client's one callback thread
+ * ({@code qmp-client-events}), which calls every subscription's listener in the order the events
+ * arrived on the wire, so two listeners never see two events in different orders. The reader
+ * never waits for listeners: when the client's callback buffer is full (a listener is slow), the
+ * event is dropped for the subscriptions it was meant for, counted in {@link #dropped()} and
+ * logged. A slow listener therefore delays the other listeners, never command answers; use an
+ * {@link EventQueue} to consume events at your own pace instead.
  *
- * <p>Threading: all methods are thread-safe. The listener is called on this subscription's
- * delivery thread, one event at a time, in arrival order.
+ * <p>Threading: all methods are thread-safe. The listener runs on the {@code qmp-client-events}
+ * thread, one event at a time; an exception it throws is logged and does not stop delivery.
  */
 public final class EventSubscription implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventSubscription.class.getName());
 
     private final Predicate<QmpEvent> filter;
     private final Consumer<QmpEvent> listener;
-    private final BlockingQueue<QmpEvent> buffer;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread thread;
     private final Runnable onClose;
 
-    EventSubscription(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener, int capacity, Runnable onClose) {
+    EventSubscription(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener, Runnable onClose) {
         this.filter = filter;
         this.listener = listener;
-        this.buffer = new ArrayBlockingQueue<>(capacity);
         this.onClose = onClose;
-        this.thread = Thread.ofVirtual().name("qmp-events").start(this::deliver);
     }
 
-    /** Called by the client's reader: never blocks. */
-    void offer(QmpEvent event) {
-        if (closed.get() || !filter.test(event)) {
+    /** Reader thread: whether this subscription wants {@code event}; a filter that throws is logged and says no. */
+    boolean accepts(QmpEvent event) {
+        if (closed.get()) {
+            return false;
+        }
+        try {
+            return filter.test(event);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "event filter threw on " + event.name(), e);
+            return false;
+        }
+    }
+
+    /** Reader thread: {@code event} could not be buffered for this subscription. */
+    void drop(QmpEvent event) {
+        long n = dropped.incrementAndGet();
+        // Log the first drop and then every 1000th, so a stuck listener cannot flood the log.
+        if (n == 1 || n % 1000 == 0) {
+            LOG.log(System.Logger.Level.WARNING, "event listener too slow: dropped {0} event(s) so far, latest {1}",
+                    n, event.name());
+        }
+    }
+
+    /** Callback thread: calls the listener unless this subscription was closed meanwhile. */
+    void deliver(QmpEvent event) {
+        if (closed.get()) {
             return;
         }
-        if (!buffer.offer(event)) {
-            long n = dropped.incrementAndGet();
-            // Log the first drop and then every 1000th, so a stuck listener cannot flood the log.
-            if (n == 1 || n % 1000 == 0) {
-                LOG.log(System.Logger.Level.WARNING, "event listener too slow: dropped {0} event(s) so far, latest {1}",
-                        n, event.name());
-            }
+        try {
+            listener.accept(event);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "event listener threw on " + event.name(), e);
         }
+        delivered.incrementAndGet();
     }
 
-    private void deliver() {
-        while (!closed.get() || !buffer.isEmpty()) {
-            QmpEvent e;
-            try {
-                e = buffer.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ie) {
-                return;
-            }
-            if (e == null) {
-                continue;
-            }
-            try {
-                listener.accept(e);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "event listener threw on " + e.name(), ex);
-            }
-            delivered.incrementAndGet();
-        }
-    }
-
-    /** Events dropped because this listener's buffer was full. */
+    /**
+     * Events dropped for this subscription because the client's callback buffer was full.
+     *
+     * @return the count so far
+     */
     public long dropped() {
         return dropped.get();
     }
 
-    /** Events handed to the listener so far. */
+    /**
+     * Events handed to the listener so far.
+     *
+     * @return the count so far
+     */
     public long delivered() {
         return delivered.get();
     }
 
     /**
-     * Stops delivery: events still buffered are delivered, then the delivery thread ends; waits
-     * at most one second for it. Idempotent.
+     * Stops delivery: the listener is not called for any event after this returns, except that a
+     * call already running finishes. Idempotent; never blocks.
      */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             onClose.run();
-            if (Thread.currentThread() != thread) {
-                try {
-                    thread.join(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
     }
 }

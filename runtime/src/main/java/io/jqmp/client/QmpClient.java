@@ -1,8 +1,10 @@
 package io.jqmp.client;
 
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.mapping.Mapping;
+import io.jqmp.internal.mapping.MappingException;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
+import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.server.Endpoint;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -11,10 +13,12 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,33 +40,41 @@ import java.util.function.Predicate;
  * <pre>{@code
  * try (QmpClient qmp = QmpClient.connect("unix:/tmp/qmp.sock")) {
  *     Object version = qmp.call("query-version", null);
+ *     Status status = qmp.call("query-status", null, Status.class);   // record Status(boolean running, String status)
  *     CompletableFuture<Object> yank = qmp.executeOob("query-yank", null);
  * }
  * }</pre>
  *
- * <p>Answers are the {@code return} value in the value model of {@code io.jqmp.protocol}:
- * {@code Map} (for {@code {}} too), {@code List}, {@code String}, {@code Long} (or
- * {@code BigInteger} above int64), {@code Double}, {@code Boolean}, {@code null}. An error answer
- * fails the future with {@link QmpErrorException}; a lost connection, {@link #close()} or a
- * protocol violation fails every outstanding command with {@link QmpConnectionException}; no
- * answer within the command's timeout fails it with {@link QmpTimeoutException}.
+ * <p>Answers are the {@code return} value in the value model of {@link io.jqmp.protocol}
+ * ({@code Map}, {@code List}, {@code String}, {@code Long}, {@code Double}, {@code Boolean},
+ * {@code null}), or mapped onto a record or bean by the typed variants (members
+ * {@code foo-bar} fill components {@code fooBar}; see {@link #call(String, Object, Class)}).
+ * Failures are {@link QmpClientException}s: an error answer is a {@link QmpErrorException}; no
+ * answer within the command's timeout a {@link QmpTimeoutException} (the connection stays open);
+ * an answer that does not fit the requested type a {@link QmpResultException}; a lost connection,
+ * {@link #close()} or a protocol violation fails every outstanding command with a
+ * {@link QmpConnectionException}.
  *
  * <p>Flow control: the client keeps at most {@code maxInbandInFlight} (8) in-band commands
  * outstanding at the server and queues the rest locally, so the server never stops reading this
  * connection and out-of-band commands always get through at once (QEMU's queue holds 8).
  *
- * <p>Parsing uses the project's {@link JsonStreamer} rather than Jackson: it is incremental (a
+ * <p>Events: {@link #listen(String...)} gives an {@link EventQueue} to take events from at your
+ * own pace; {@link #subscribe(String, Consumer)} calls a listener for each event, on the client's
+ * one callback thread, in wire order.
+ *
+ * <p>Parsing uses the project's own JSON streamer rather than Jackson: it is incremental (a
  * reply may arrive in any number of pieces, several replies in one read), it frames the byte
  * stream exactly as QEMU's own parser does, accepts any member order and unknown members, and
- * its token-size limit gives the reply size limit directly. Writing uses {@link JsonWriter}.
+ * its token-size limit gives the reply size limit directly.
  *
  * <p>Threading: all public methods are thread-safe and never block on the socket, except the
  * blocking {@code call} methods, which wait at most the command's timeout. One reader virtual
- * thread ({@code qmp-client-reader}) parses input and completes futures; one writer virtual
- * thread ({@code qmp-client-writer}) writes requests, out-of-band ones first. Futures are
- * completed on the reader thread (or a timer thread on timeout): do not block in their
- * dependent actions; use the {@code Async} variants of {@code CompletableFuture} for slow work.
- * Event listeners run on their own threads (see {@link EventSubscription}).
+ * thread ({@code qmp-client-reader}) parses input, fills event queues and completes futures; one
+ * writer virtual thread ({@code qmp-client-writer}) writes requests, out-of-band ones first; one
+ * virtual thread ({@code qmp-client-events}) calls event listeners. Futures are completed on the
+ * reader thread (or a timer thread on timeout): do not block in their dependent actions; use the
+ * {@code Async} variants of {@code CompletableFuture} for slow work.
  */
 public final class QmpClient implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpClient.class.getName());
@@ -81,8 +93,11 @@ public final class QmpClient implements AutoCloseable {
 
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicLong written = new AtomicLong();
-    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** Outstanding commands by the JSON text of their id. */
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final List<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<EventQueue> queues = new CopyOnWriteArrayList<>();
+    private final EventCallbacks callbacks;
 
     // Writer state, guarded by stateLock.
     private final ReentrantLock stateLock = new ReentrantLock();
@@ -101,14 +116,14 @@ public final class QmpClient implements AutoCloseable {
 
     /** One request from submission until its answer (or its failure). */
     private static final class Pending {
-        final long id;
+        final String id; // JSON text of the id
         final String command;
         final boolean oob;
         final byte[] bytes;
         final CompletableFuture<Object> future = new CompletableFuture<>();
         boolean sent; // guarded by stateLock
 
-        Pending(long id, String command, boolean oob, byte[] bytes) {
+        Pending(String id, String command, boolean oob, byte[] bytes) {
             this.id = id;
             this.command = command;
             this.oob = oob;
@@ -123,26 +138,42 @@ public final class QmpClient implements AutoCloseable {
         this.maxInbandInFlight = b.maxInbandInFlight;
         this.eventBufferCapacity = b.eventBufferCapacity;
         this.maxReplySize = b.maxReplySize;
+        this.callbacks = new EventCallbacks(b.eventBufferCapacity);
         for (Builder.Listener l : b.listeners) {
             subscribe(l.filter(), l.listener());
         }
     }
 
-    /** Connects with the default settings (see {@link Builder}); blocks at most 10 s. */
+    /**
+     * Connects with the default settings (see {@link Builder}); blocks at most 10 s.
+     *
+     * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT}
+     * @return the connected, negotiated client
+     * @throws QmpConnectionException the server cannot be reached, is not a QMP server or does
+     *                                not greet and negotiate in time
+     * @throws IllegalArgumentException the endpoint cannot be parsed
+     */
     public static QmpClient connect(String endpoint) throws QmpConnectionException {
         return builder(endpoint).connect();
     }
 
     /**
-     * A builder for a client of {@code endpoint} ({@code unix:PATH} or {@code tcp:HOST:PORT}).
+     * A builder for a client of {@code endpoint}.
      *
+     * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT}
+     * @return a builder with the default settings
      * @throws IllegalArgumentException if the endpoint cannot be parsed
      */
     public static Builder builder(String endpoint) {
         return new Builder(Endpoint.parse(endpoint));
     }
 
-    /** A builder for a client of {@code endpoint}. */
+    /**
+     * A builder for a client of {@code endpoint}.
+     *
+     * @param endpoint where to connect
+     * @return a builder with the default settings
+     */
     public static Builder builder(Endpoint endpoint) {
         return new Builder(Objects.requireNonNull(endpoint, "endpoint"));
     }
@@ -165,7 +196,8 @@ public final class QmpClient implements AutoCloseable {
             return;
         }
         Map<String, Object> args = enable ? Map.of("enable", List.of("oob")) : null;
-        CompletableFuture<Object> caps = submit("qmp_capabilities", args, false, b.connectTimeout);
+        CompletableFuture<Object> caps = submit(request("qmp_capabilities", args, false), "qmp_capabilities", false,
+                b.connectTimeout);
         await(caps, deadline, "answer to qmp_capabilities");
         oobEnabled = enable;
     }
@@ -174,7 +206,7 @@ public final class QmpClient implements AutoCloseable {
         try {
             return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw fail(new QmpTimeoutException("no " + what + " from " + endpoint + " within the connect timeout"
+            throw fail(new QmpConnectionException("no " + what + " from " + endpoint + " within the connect timeout"
                     + " (is it a QMP socket, and is another client already connected to it?)"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -192,10 +224,10 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static List<String> capabilitiesOf(Map<String, Object> greeting) {
         List<String> out = new ArrayList<>();
-        if (greeting.get("QMP") instanceof Map<?, ?> qmp && qmp.get("capabilities") instanceof List<?> caps) {
+        if (greeting != null && greeting.get("QMP") instanceof Map<?, ?> qmp
+                && qmp.get("capabilities") instanceof List<?> caps) {
             for (Object c : caps) {
                 out.add(String.valueOf(c));
             }
@@ -209,54 +241,220 @@ public final class QmpClient implements AutoCloseable {
     /**
      * Sends {@code command} in-band with the default timeout. Never blocks.
      *
+     * @param command   the command's name
      * @param arguments the {@code arguments} object, or {@code null} for none
      * @return the {@code return} value, or a failure as described in the class comment
      */
     public CompletableFuture<Object> execute(String command, Map<String, ?> arguments) {
-        return submit(command, arguments, false, commandTimeout);
+        return execute(command, arguments, commandTimeout);
     }
 
-    /** Like {@link #execute(String, Map)} with its own timeout. */
+    /**
+     * Like {@link #execute(String, Map)} with its own timeout.
+     *
+     * @param command   the command's name
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @param timeout   how long to wait for the answer
+     * @return the {@code return} value, or a failure as described in the class comment
+     */
     public CompletableFuture<Object> execute(String command, Map<String, ?> arguments, Duration timeout) {
-        return submit(command, arguments, false, timeout);
+        return submit(request(command, arguments, false), command, false, timeout);
     }
 
     /**
      * Sends {@code command} out-of-band ({@code exec-oob}): it is written ahead of any locally
      * queued in-band command and never waits for a free in-band slot. Never blocks. The server
      * refuses it unless OOB was negotiated and the command is {@code allow-oob}.
+     *
+     * @param command   the command's name
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @return the {@code return} value, or a failure as described in the class comment
      */
     public CompletableFuture<Object> executeOob(String command, Map<String, ?> arguments) {
-        return submit(command, arguments, true, commandTimeout);
+        return executeOob(command, arguments, commandTimeout);
     }
 
-    /** Like {@link #executeOob(String, Map)} with its own timeout. */
+    /**
+     * Like {@link #executeOob(String, Map)} with its own timeout.
+     *
+     * @param command   the command's name
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @param timeout   how long to wait for the answer
+     * @return the {@code return} value, or a failure as described in the class comment
+     */
     public CompletableFuture<Object> executeOob(String command, Map<String, ?> arguments, Duration timeout) {
-        return submit(command, arguments, true, timeout);
+        return submit(request(command, arguments, true), command, true, timeout);
+    }
+
+    /**
+     * Sends {@code command} in-band and maps its answer onto {@code resultType}. Never blocks; the
+     * mapping runs on the reader thread when the answer arrives.
+     *
+     * @param <T>        the result type
+     * @param command    the command's name
+     * @param arguments  a {@code Map}, a record or a bean (mapped as
+     *                   {@link #call(String, Object, Class)} describes), or {@code null} for none
+     * @param resultType a record, a bean, an enum, {@code String}, a boxed number, {@code Map},
+     *                   {@code List} or {@code Object}
+     * @return the mapped result; fails with {@link QmpResultException} if the answer does not fit
+     * @throws IllegalArgumentException {@code arguments} is not a JSON object
+     */
+    public <T> CompletableFuture<T> execute(String command, Object arguments, Class<T> resultType) {
+        return mapped(execute(command, argumentMap(arguments)), command, resultType);
+    }
+
+    /**
+     * Like {@link #execute(String, Object, Class)}, out-of-band.
+     *
+     * @param <T>        the result type
+     * @param command    the command's name
+     * @param arguments  a {@code Map}, a record or a bean, or {@code null} for none
+     * @param resultType what to map the answer onto
+     * @return the mapped result; fails with {@link QmpResultException} if the answer does not fit
+     * @throws IllegalArgumentException {@code arguments} is not a JSON object
+     */
+    public <T> CompletableFuture<T> executeOob(String command, Object arguments, Class<T> resultType) {
+        return mapped(executeOob(command, argumentMap(arguments)), command, resultType);
+    }
+
+    /**
+     * Sends a request message as the caller built it, like qemu.qmp's {@code execute_msg}: the
+     * caller chooses the {@code id} (any JSON value) and any other member; the client adds an id
+     * only when the message has none. A message with an {@code exec-oob} member is sent
+     * out-of-band, any other in-band (with the flow control of in-band commands). Never blocks.
+     *
+     * @param message the request, e.g. {@code {"execute": "query-status", "id": "status-1"}}
+     * @return the {@code return} value; fails with {@link QmpErrorException} on an error answer
+     * @throws IllegalArgumentException the message has neither {@code execute} nor
+     *                                  {@code exec-oob}, its id is in use by an outstanding
+     *                                  command, or it holds a value that is not JSON
+     */
+    public CompletableFuture<Object> executeMessage(Map<String, ?> message) {
+        return executeMessage(message, commandTimeout);
+    }
+
+    /**
+     * Like {@link #executeMessage(Map)} with its own timeout.
+     *
+     * @param message the request
+     * @param timeout how long to wait for the answer
+     * @return the {@code return} value; fails with {@link QmpErrorException} on an error answer
+     * @throws IllegalArgumentException as {@link #executeMessage(Map)}
+     */
+    public CompletableFuture<Object> executeMessage(Map<String, ?> message, Duration timeout) {
+        Objects.requireNonNull(message, "message");
+        boolean oob = message.containsKey("exec-oob");
+        if (!oob && !message.containsKey("execute")) {
+            throw new IllegalArgumentException("a request needs an 'execute' or 'exec-oob' member: "
+                    + JsonWriter.toJson(message));
+        }
+        String command = String.valueOf(message.get(oob ? "exec-oob" : "execute"));
+        return submit(new LinkedHashMap<>(message), command, oob, timeout);
     }
 
     /**
      * Runs {@code command} in-band and waits for its answer, at most its timeout. Blocks the
      * calling thread (fine on a virtual thread).
      *
+     * @param command   the command's name
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @return the {@code return} value in the value model
      * @throws QmpErrorException      the server answered with an error
-     * @throws QmpConnectionException no answer in time ({@link QmpTimeoutException}), or the
-     *                                connection failed or was closed
+     * @throws QmpTimeoutException    no answer in time; the connection stays open
+     * @throws QmpConnectionException the connection failed or was closed
      * @throws InterruptedException   the calling thread was interrupted
      */
     public Object call(String command, Map<String, ?> arguments)
-            throws QmpErrorException, QmpConnectionException, InterruptedException {
+            throws QmpErrorException, QmpTimeoutException, QmpConnectionException, InterruptedException {
         return join(execute(command, arguments));
     }
 
-    /** Like {@link #call(String, Map)} but out-of-band. */
+    /**
+     * Like {@link #call(String, Map)} but out-of-band.
+     *
+     * @param command   the command's name
+     * @param arguments the {@code arguments} object, or {@code null} for none
+     * @return the {@code return} value in the value model
+     * @throws QmpErrorException      the server answered with an error
+     * @throws QmpTimeoutException    no answer in time; the connection stays open
+     * @throws QmpConnectionException the connection failed or was closed
+     * @throws InterruptedException   the calling thread was interrupted
+     */
     public Object callOob(String command, Map<String, ?> arguments)
-            throws QmpErrorException, QmpConnectionException, InterruptedException {
+            throws QmpErrorException, QmpTimeoutException, QmpConnectionException, InterruptedException {
         return join(executeOob(command, arguments));
     }
 
+    /**
+     * Runs {@code command} in-band, waits for its answer and maps it onto {@code resultType} with
+     * Jackson Jr: a member {@code foo-bar} fills the record component or bean property
+     * {@code fooBar}; enum values are matched ignoring case, with {@code -} and {@code _} alike;
+     * absent members leave components null, 0 or false; unknown members are ignored (servers add
+     * members over time); {@code Object} and {@code Map} components get the value model. Mapping
+     * runs on the calling thread. The arguments may be a record or bean too, mapped the same way.
+     *
+     * <pre>{@code
+     * record Status(boolean running, String status) {}
+     * Status s = qmp.call("query-status", null, Status.class);
+     * }</pre>
+     *
+     * @param <T>        the result type
+     * @param command    the command's name
+     * @param arguments  a {@code Map}, a record or a bean, or {@code null} for none
+     * @param resultType a record, a bean, an enum, {@code String}, a boxed number, {@code Map},
+     *                   {@code List} or {@code Object}
+     * @return the mapped result
+     * @throws QmpErrorException        the server answered with an error
+     * @throws QmpTimeoutException      no answer in time; the connection stays open
+     * @throws QmpResultException       the answer does not fit {@code resultType}
+     * @throws QmpConnectionException   the connection failed or was closed
+     * @throws InterruptedException     the calling thread was interrupted
+     * @throws IllegalArgumentException {@code arguments} is not a JSON object
+     */
+    public <T> T call(String command, Object arguments, Class<T> resultType) throws QmpErrorException,
+            QmpTimeoutException, QmpResultException, QmpConnectionException, InterruptedException {
+        return map(join(execute(command, argumentMap(arguments))), command, resultType);
+    }
+
+    /**
+     * Like {@link #call(String, Object, Class)} but out-of-band.
+     *
+     * @param <T>        the result type
+     * @param command    the command's name
+     * @param arguments  a {@code Map}, a record or a bean, or {@code null} for none
+     * @param resultType what to map the answer onto
+     * @return the mapped result
+     * @throws QmpErrorException        the server answered with an error
+     * @throws QmpTimeoutException      no answer in time; the connection stays open
+     * @throws QmpResultException       the answer does not fit {@code resultType}
+     * @throws QmpConnectionException   the connection failed or was closed
+     * @throws InterruptedException     the calling thread was interrupted
+     * @throws IllegalArgumentException {@code arguments} is not a JSON object
+     */
+    public <T> T callOob(String command, Object arguments, Class<T> resultType) throws QmpErrorException,
+            QmpTimeoutException, QmpResultException, QmpConnectionException, InterruptedException {
+        return map(join(executeOob(command, argumentMap(arguments))), command, resultType);
+    }
+
+    /**
+     * Sends a request message as the caller built it and waits for the answer; see
+     * {@link #executeMessage(Map)}.
+     *
+     * @param message the request, e.g. {@code {"execute": "query-status", "id": "status-1"}}
+     * @return the {@code return} value in the value model
+     * @throws QmpErrorException        the server answered with an error
+     * @throws QmpTimeoutException      no answer in time; the connection stays open
+     * @throws QmpConnectionException   the connection failed or was closed
+     * @throws InterruptedException     the calling thread was interrupted
+     * @throws IllegalArgumentException as {@link #executeMessage(Map)}
+     */
+    public Object callMessage(Map<String, ?> message)
+            throws QmpErrorException, QmpTimeoutException, QmpConnectionException, InterruptedException {
+        return join(executeMessage(message));
+    }
+
     private static Object join(CompletableFuture<Object> f)
-            throws QmpErrorException, QmpConnectionException, InterruptedException {
+            throws QmpErrorException, QmpTimeoutException, QmpConnectionException, InterruptedException {
         try {
             // The future carries its own timeout, so this wait is bounded.
             return f.get();
@@ -265,39 +463,104 @@ public final class QmpClient implements AutoCloseable {
             if (c instanceof QmpErrorException q) {
                 throw q;
             }
+            if (c instanceof QmpTimeoutException q) {
+                throw q;
+            }
             if (c instanceof QmpConnectionException q) {
+                throw q;
+            }
+            if (c instanceof IllegalArgumentException q) {
                 throw q;
             }
             throw new QmpConnectionException("unexpected failure: " + c, c);
         }
     }
 
-    private CompletableFuture<Object> submit(String command, Map<String, ?> arguments, boolean oob, Duration timeout) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(timeout, "timeout");
-        QmpConnectionException cause = closeCause.get();
-        if (cause != null) {
-            return CompletableFuture.failedFuture(cause);
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> argumentMap(Object arguments) {
+        Object value = Mapping.toValue(arguments);
+        if (value != null && !(value instanceof Map)) {
+            throw new IllegalArgumentException("the arguments must be a JSON object, not "
+                    + arguments.getClass().getName());
         }
-        long id = nextId.getAndIncrement();
+        return (Map<String, ?>) value;
+    }
+
+    private static <T> T map(Object value, String command, Class<T> type) throws QmpResultException {
+        try {
+            return Mapping.fromValue(value, type);
+        } catch (MappingException | IllegalArgumentException e) {
+            throw new QmpResultException("the answer to " + command + " does not fit " + type.getName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static <T> CompletableFuture<T> mapped(CompletableFuture<Object> f, String command, Class<T> type) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((value, failure) -> {
+            if (failure != null) {
+                out.completeExceptionally(failure);
+                return;
+            }
+            try {
+                out.complete(map(value, command, type));
+            } catch (QmpResultException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    private static Map<String, Object> request(String command, Map<String, ?> arguments, boolean oob) {
+        Objects.requireNonNull(command, "command");
         Map<String, Object> request = new LinkedHashMap<>();
         request.put(oob ? "exec-oob" : "execute", command);
         if (arguments != null) {
             request.put("arguments", arguments);
         }
-        request.put("id", id);
-        byte[] bytes;
-        try {
-            bytes = JsonWriter.message(request, false);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
+        return request;
+    }
+
+    /** Queues {@code request}, adding an id unless it has one. Never blocks. */
+    private CompletableFuture<Object> submit(Map<String, Object> request, String command, boolean oob,
+                                             Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        QmpConnectionException cause = closeCause.get();
+        if (cause != null) {
+            return CompletableFuture.failedFuture(cause);
         }
-        Pending p = new Pending(id, command, oob, bytes);
-        pending.put(id, p);
+        byte[] bytes;
+        Pending p;
+        if (request.containsKey("id")) {
+            String id = JsonWriter.toJson(request.get("id"));
+            bytes = JsonWriter.message(request, false);
+            p = new Pending(id, command, oob, bytes);
+            if (pending.putIfAbsent(id, p) != null) {
+                throw new IllegalArgumentException("id " + id + " is in use by an outstanding command");
+            }
+        } else {
+            while (true) {
+                long n = nextId.getAndIncrement();
+                String id = Long.toString(n);
+                if (pending.containsKey(id)) {
+                    continue; // a caller chose this id for a message of its own
+                }
+                request.put("id", n);
+                try {
+                    bytes = JsonWriter.message(request, false);
+                } catch (IllegalArgumentException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+                p = new Pending(id, command, oob, bytes);
+                if (pending.putIfAbsent(id, p) == null) {
+                    break;
+                }
+            }
+        }
         stateLock.lock();
         try {
             if (closeCause.get() != null) {
-                pending.remove(id);
+                pending.remove(p.id);
                 return CompletableFuture.failedFuture(closeCause.get());
             }
             (oob ? oobQueue : inbandQueue).add(p);
@@ -305,8 +568,10 @@ public final class QmpClient implements AutoCloseable {
         } finally {
             stateLock.unlock();
         }
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> timeOut(p, timeout));
-        return p.future;
+        Pending queued = p;
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> timeOut(queued, timeout));
+        return queued.future;
     }
 
     private void timeOut(Pending p, Duration timeout) {
@@ -432,8 +697,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     private void answer(Map<String, Object> m) {
-        Object id = m.get("id");
-        Pending p = id instanceof Long l ? pending.remove(l) : null;
+        Pending p = m.containsKey("id") ? pending.remove(JsonWriter.toJson(m.get("id"))) : null;
         if (p == null) {
             LOG.log(System.Logger.Level.WARNING, "dropped an answer with an unknown id from {0}: {1}", endpoint,
                     abbreviate(JsonWriter.toJson(m)));
@@ -461,6 +725,7 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /** Reader thread: queues first, then callbacks, all before the next message is handled. */
     @SuppressWarnings("unchecked")
     private void dispatchEvent(String name, Map<String, Object> m) {
         long seconds = -1;
@@ -471,8 +736,20 @@ public final class QmpClient implements AutoCloseable {
         }
         Map<String, Object> data = m.get("data") instanceof Map<?, ?> d ? (Map<String, Object>) d : null;
         QmpEvent event = new QmpEvent(name, data, seconds, micros, m);
+        for (EventQueue q : queues) {
+            q.offer(event);
+        }
+        List<EventSubscription> targets = null;
         for (EventSubscription s : subscriptions) {
-            s.offer(event);
+            if (s.accepts(event)) {
+                if (targets == null) {
+                    targets = new ArrayList<>(2);
+                }
+                targets.add(s);
+            }
+        }
+        if (targets != null) {
+            callbacks.offer(event, targets);
         }
     }
 
@@ -484,27 +761,73 @@ public final class QmpClient implements AutoCloseable {
     // Events
 
     /**
-     * Calls {@code listener} for every event whose name is {@code name}. Thread-safe; see
+     * A queue of the events named {@code names} (all events when none are given), to take at
+     * your own pace; see {@link EventQueue}. Events that arrive from now on are queued.
+     *
+     * @param names event names, e.g. {@code "STOP"}; none for every event
+     * @return the queue; close it when done
+     */
+    public EventQueue listen(String... names) {
+        Set<String> wanted = Set.copyOf(Arrays.asList(names));
+        return listen(e -> wanted.isEmpty() || wanted.contains(e.name()));
+    }
+
+    /**
+     * A queue of the events {@code filter} accepts; see {@link EventQueue}. The filter runs on the
+     * reader thread: keep it cheap.
+     *
+     * @param filter which events to queue
+     * @return the queue; close it when done
+     */
+    public EventQueue listen(Predicate<QmpEvent> filter) {
+        Objects.requireNonNull(filter, "filter");
+        EventQueue[] self = new EventQueue[1];
+        EventQueue q = new EventQueue(filter, eventBufferCapacity, () -> queues.remove(self[0]));
+        self[0] = q;
+        queues.add(q);
+        QmpConnectionException cause = closeCause.get();
+        if (cause != null) {
+            q.end(cause);
+        }
+        return q;
+    }
+
+    /**
+     * Calls {@code listener} for every event whose name is {@code name}. See
      * {@link EventSubscription} for the delivery contract.
+     *
+     * @param name     the event name, e.g. {@code "STOP"}
+     * @param listener called on the {@code qmp-client-events} thread
+     * @return the subscription; close it to stop delivery
      */
     public EventSubscription subscribe(String name, Consumer<QmpEvent> listener) {
         Objects.requireNonNull(name, "name");
         return subscribe(e -> e.name().equals(name), listener);
     }
 
-    /** Calls {@code listener} for every event that {@code filter} accepts (on the reader: keep it cheap). */
+    /**
+     * Calls {@code listener} for every event that {@code filter} accepts. The filter runs on the
+     * reader thread: keep it cheap.
+     *
+     * @param filter   which events to deliver
+     * @param listener called on the {@code qmp-client-events} thread
+     * @return the subscription; close it to stop delivery
+     */
     public EventSubscription subscribe(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(listener, "listener");
         EventSubscription[] self = new EventSubscription[1];
-        EventSubscription s = new EventSubscription(filter, listener, eventBufferCapacity,
-                () -> subscriptions.remove(self[0]));
+        EventSubscription s = new EventSubscription(filter, listener, () -> subscriptions.remove(self[0]));
         self[0] = s;
         subscriptions.add(s);
         return s;
     }
 
-    /** The subscriptions in place, including those made on the builder. */
+    /**
+     * The subscriptions in place, including those made on the builder.
+     *
+     * @return a snapshot
+     */
     public List<EventSubscription> subscriptions() {
         return List.copyOf(subscriptions);
     }
@@ -512,61 +835,98 @@ public final class QmpClient implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // State
 
-    /** The greeting as received, e.g. {@code {"QMP": {"version": ..., "capabilities": ["oob"]}}}. */
+    /**
+     * The greeting as received.
+     *
+     * @return e.g. {@code {"QMP": {"version": ..., "capabilities": ["oob"]}}}
+     */
     public Map<String, Object> greeting() {
         return greeting;
     }
 
-    /** The capabilities the greeting offered. */
+    /**
+     * The capabilities the greeting offered.
+     *
+     * @return e.g. {@code ["oob"]}
+     */
     public List<String> offeredCapabilities() {
         return capabilitiesOf(greeting);
     }
 
-    /** Whether {@code oob} was enabled during negotiation. */
+    /**
+     * Whether {@code oob} was enabled during negotiation.
+     *
+     * @return true if out-of-band commands may be sent
+     */
     public boolean oobEnabled() {
         return oobEnabled;
     }
 
-    /** The endpoint this client is connected to. */
+    /**
+     * The endpoint this client is connected to.
+     *
+     * @return the endpoint
+     */
     public Endpoint endpoint() {
         return endpoint;
     }
 
-    /** Commands sent or queued whose answer has not arrived (timed-out ones included). */
+    /**
+     * Commands sent or queued whose answer has not arrived (timed-out ones included).
+     *
+     * @return the count now
+     */
     public int outstanding() {
         return pending.size();
     }
 
-    /** Requests written to the socket so far, {@code qmp_capabilities} included. */
+    /**
+     * Requests written to the socket so far, {@code qmp_capabilities} included.
+     *
+     * @return the count so far
+     */
     public long requestsWritten() {
         return written.get();
     }
 
-    /** Whether the connection is still usable. */
+    /**
+     * Whether the connection is still usable.
+     *
+     * @return false once the connection has ended
+     */
     public boolean isOpen() {
         return closeCause.get() == null;
     }
 
-    /** Why the connection ended, or {@code null} while it is open. */
+    /**
+     * Why the connection ended.
+     *
+     * @return the cause, or {@code null} while it is open
+     */
     public QmpConnectionException closeCause() {
         return closeCause.get();
     }
 
-    /** Completes when the connection ends, for whatever reason (never exceptionally). */
+    /**
+     * Completes when the connection ends, for whatever reason (never exceptionally).
+     *
+     * @return the future
+     */
     public CompletableFuture<Void> closedFuture() {
         return closed;
     }
 
     /**
      * Closes the connection: outstanding commands fail with a {@link QmpConnectionException}
-     * saying the client was closed, buffered events are still delivered, and the threads end.
-     * Idempotent; returns within about two seconds.
+     * saying the client was closed, event queues end, buffered callbacks are still delivered,
+     * and the threads end. Idempotent; returns within about three seconds.
      */
     @Override
     public void close() {
         fail(new QmpConnectionException("the client was closed"));
         joinQuietly(reader);
         joinQuietly(writer);
+        callbacks.close(Duration.ofSeconds(1));
         for (EventSubscription s : subscriptions) {
             s.close();
         }
@@ -606,6 +966,9 @@ public final class QmpClient implements AutoCloseable {
             p.future.completeExceptionally(cause);
         }
         pending.clear();
+        for (EventQueue q : queues) {
+            q.end(cause);
+        }
         return cause;
     }
 
@@ -634,33 +997,60 @@ public final class QmpClient implements AutoCloseable {
         }
 
         /**
-         * {@code true}: enable {@code oob} (connecting fails if it is not offered); {@code false}:
-         * do not; default: enable it when offered.
+         * Whether to enable out-of-band execution.
+         *
+         * @param enable {@code true}: enable {@code oob} (connecting fails if it is not offered);
+         *               {@code false}: do not; unset: enable it when offered
+         * @return this builder
          */
         public Builder oob(boolean enable) {
             this.oob = enable;
             return this;
         }
 
-        /** Whether to send {@code qmp_capabilities} at all (default true). */
+        /**
+         * Whether to send {@code qmp_capabilities} at all (default true).
+         *
+         * @param negotiate false to stay in capabilities negotiation mode
+         * @return this builder
+         */
         public Builder negotiate(boolean negotiate) {
             this.negotiate = negotiate;
             return this;
         }
 
-        /** Time for connecting, the greeting and negotiation together (default 10 s). */
+        /**
+         * Time for connecting, the greeting and negotiation together (default 10 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException the timeout is not positive
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
 
-        /** Default time a command may take until its answer (default 30 s). */
+        /**
+         * Default time a command may take until its answer (default 30 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException the timeout is not positive
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = positive(timeout, "commandTimeout");
             return this;
         }
 
-        /** Largest message accepted from the server, in bytes (default 64 MiB). */
+        /**
+         * Largest message accepted from the server (default 64 MiB); a larger one ends the
+         * connection.
+         *
+         * @param bytes at least 1024
+         * @return this builder
+         * @throws IllegalArgumentException below 1024
+         */
         public Builder maxReplySize(long bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("maxReplySize must be at least 1024, got " + bytes);
@@ -669,7 +1059,13 @@ public final class QmpClient implements AutoCloseable {
             return this;
         }
 
-        /** In-band commands outstanding at the server before the rest queue locally (default 8). */
+        /**
+         * In-band commands outstanding at the server before the rest queue locally (default 8).
+         *
+         * @param n at least 1
+         * @return this builder
+         * @throws IllegalArgumentException below 1
+         */
         public Builder maxInbandInFlight(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxInbandInFlight must be at least 1, got " + n);
@@ -678,7 +1074,14 @@ public final class QmpClient implements AutoCloseable {
             return this;
         }
 
-        /** Events buffered per listener before they are dropped for it (default 1024). */
+        /**
+         * Events buffered for the callbacks, and per event queue, before events are dropped
+         * (default 1024).
+         *
+         * @param n at least 1
+         * @return this builder
+         * @throws IllegalArgumentException below 1
+         */
         public Builder eventBufferCapacity(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("eventBufferCapacity must be at least 1, got " + n);
@@ -687,7 +1090,13 @@ public final class QmpClient implements AutoCloseable {
             return this;
         }
 
-        /** A listener in place before the connection opens, so it sees even the earliest events. */
+        /**
+         * A listener in place before the connection opens, so it sees even the earliest events.
+         *
+         * @param filter   which events to deliver (runs on the reader thread)
+         * @param listener called on the {@code qmp-client-events} thread
+         * @return this builder
+         */
         public Builder onEvent(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
             listeners.add(new Listener(Objects.requireNonNull(filter), Objects.requireNonNull(listener)));
             return this;
@@ -703,6 +1112,7 @@ public final class QmpClient implements AutoCloseable {
         /**
          * Connects, reads the greeting and negotiates. Blocks at most the connect timeout.
          *
+         * @return the connected, negotiated client
          * @throws QmpConnectionException the server cannot be reached, is not a QMP server, does
          *                                not answer in time or refuses the capabilities
          */
@@ -732,7 +1142,7 @@ public final class QmpClient implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
                 if (e instanceof TimeoutException) {
-                    throw new QmpTimeoutException("cannot connect to " + endpoint + " within "
+                    throw new QmpConnectionException("cannot connect to " + endpoint + " within "
                             + connectTimeout.toMillis() + " ms");
                 }
                 Throwable c = e instanceof ExecutionException ? e.getCause() : e;

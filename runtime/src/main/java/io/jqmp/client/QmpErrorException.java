@@ -4,7 +4,7 @@ package io.jqmp.client;
  * The server answered a command with an error: {@code {"error": {"class": ..., "desc": ...}}}.
  * Immutable; safe to pass between threads.
  */
-public final class QmpErrorException extends Exception {
+public final class QmpErrorException extends QmpClientException {
     private static final long serialVersionUID = 1L;
 
     private final String command;
@@ -12,28 +12,42 @@ public final class QmpErrorException extends Exception {
     private final String desc;
 
     /**
+     * An error answer.
+     *
      * @param command    the command that failed
      * @param errorClass the QMP error class, e.g. {@code GenericError} or {@code CommandNotFound}
      * @param desc       the server's human-readable description
      */
     public QmpErrorException(String command, String errorClass, String desc) {
-        super(command + ": " + errorClass + ": " + desc);
+        super(command + ": " + errorClass + ": " + desc, null);
         this.command = command;
         this.errorClass = errorClass;
         this.desc = desc;
     }
 
-    /** The command that failed. */
+    /**
+     * The command that failed.
+     *
+     * @return its name, as sent
+     */
     public String command() {
         return command;
     }
 
-    /** The QMP error class, e.g. {@code GenericError}. */
+    /**
+     * The error's class.
+     *
+     * @return the QMP error class, e.g. {@code GenericError}
+     */
     public String errorClass() {
         return errorClass;
     }
 
-    /** The server's description of the error; meant for people, not for parsing. */
+    /**
+     * The server's description of the error; meant for people, not for parsing.
+     *
+     * @return the {@code desc} member
+     */
     public String desc() {
         return desc;
     }

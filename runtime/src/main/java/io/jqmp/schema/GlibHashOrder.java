@@ -1,6 +1,6 @@
 package io.jqmp.schema;
 
-import io.jqmp.protocol.JsonWriter;
+import io.jqmp.internal.wire.JsonWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

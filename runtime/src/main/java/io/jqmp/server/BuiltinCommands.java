@@ -2,6 +2,7 @@ package io.jqmp.server;
 
 import io.jqmp.protocol.ErrorClass;
 import io.jqmp.protocol.QmpException;
+import io.jqmp.schema.Schema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,14 +24,16 @@ final class BuiltinCommands {
     /** Schema condition that enables x-oob-test. */
     static final String X_OOB_TEST_DEFINE = "JQMP_X_OOB_TEST";
 
-    private final QmpServer server;
+    private final QmpServerConfig config;
+    private final Schema schema;
     /** x-oob-test: lock=true takes a permit (waiting for one), lock=false gives one. */
     private final Semaphore oobTestGate = new Semaphore(0);
     private volatile boolean closed;
     private volatile Object schemaCache;
 
-    BuiltinCommands(QmpServer server) {
-        this.server = server;
+    BuiltinCommands(QmpServerConfig config, Schema schema) {
+        this.config = config;
+        this.schema = schema;
     }
 
     Map<String, CommandHandler> handlers(boolean xOobTest) {
@@ -49,7 +52,7 @@ final class BuiltinCommands {
 
     /** VersionInfo: {@code {"qemu": {"major", "minor", "micro"}, "package": ...}}. */
     Map<String, Object> versionInfo() {
-        QmpServerConfig.Version v = server.config().version();
+        QmpServerConfig.Version v = config.version();
         Map<String, Object> triple = new LinkedHashMap<>();
         triple.put("major", v.major());
         triple.put("minor", v.minor());
@@ -62,7 +65,7 @@ final class BuiltinCommands {
 
     private List<Object> queryCommands() {
         List<Object> out = new ArrayList<>();
-        for (String name : SchemaAssembly.queryCommandsOrder(server.schema())) {
+        for (String name : SchemaAssembly.queryCommandsOrder(schema)) {
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("name", name);
             out.add(info);
@@ -73,7 +76,7 @@ final class BuiltinCommands {
     private Object querySchema() {
         Object cached = schemaCache;
         if (cached == null) {
-            cached = SchemaAssembly.introspect(server.schema(), server.config());
+            cached = SchemaAssembly.introspect(schema, config);
             schemaCache = cached;
         }
         return cached;

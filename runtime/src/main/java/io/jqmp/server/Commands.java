@@ -1,9 +1,9 @@
 package io.jqmp.server;
 
 import io.jqmp.protocol.ErrorClass;
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.wire.Messages;
 import io.jqmp.protocol.QmpException;
-import io.jqmp.protocol.Request;
+import io.jqmp.internal.wire.Request;
 import io.jqmp.schema.CommandDef;
 import io.jqmp.schema.Schema;
 import java.util.Map;
@@ -22,14 +22,17 @@ final class Commands {
     record Call(Request request, CommandDef def, Map<String, Object> arguments, CommandHandler handler) {
     }
 
+    /** Handed to handlers ({@link CommandContext#server()}); nothing here calls it. */
     private final QmpServer server;
     private final Schema schema;
     private final Map<String, CommandHandler> handlers;
+    private final Encoder encoder;
 
-    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers) {
+    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers, Encoder encoder) {
         this.server = server;
         this.schema = schema;
         this.handlers = Map.copyOf(handlers);
+        this.encoder = encoder;
     }
 
     /**
@@ -77,20 +80,20 @@ final class Commands {
         try {
             result = call.handler().handle(new CommandContext(server, session, call.def().name(), call.arguments(), outOfBand));
         } catch (QmpException e) {
-            return server.encode(Messages.error(e, id));
+            return encoder.encode(Messages.error(e, id));
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "command " + call.def().name() + " failed", e);
-            return server.encode(Messages.error(ErrorClass.GenericError,
+            return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": " + e, id));
         }
         if (!call.def().successResponse()) {
             return null;
         }
         try {
-            return server.encode(Messages.success(result, id));
+            return encoder.encode(Messages.success(result, id));
         } catch (IllegalArgumentException e) {
             LOG.log(Level.SEVERE, "command " + call.def().name() + " returned a value that is not JSON", e);
-            return server.encode(Messages.error(ErrorClass.GenericError,
+            return encoder.encode(Messages.error(ErrorClass.GenericError,
                     "internal error in command " + call.def().name() + ": result is not valid JSON: " + e.getMessage(), id));
         }
     }

@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.wire.Messages;
+import io.jqmp.schema.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -50,14 +51,19 @@ public final class Events {
         byte[] pending;
     }
 
-    private final QmpServer server;
+    private final Schema schema;
+    private final Encoder encoder;
+    private final Connections connections;
     private final Map<String, Throttle> throttles = new HashMap<>();
     private final Map<Key, Window> windows = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ScheduledExecutorService timer;
 
-    Events(QmpServer server, List<Throttle> throttles) {
-        this.server = server;
+    /** @param connections where events go (those in command mode) */
+    Events(Schema schema, Encoder encoder, Connections connections, List<Throttle> throttles) {
+        this.schema = schema;
+        this.encoder = encoder;
+        this.connections = connections;
         for (Throttle t : throttles) {
             this.throttles.put(t.event(), t);
         }
@@ -74,13 +80,13 @@ public final class Events {
      * data) to every connection in command mode. Any thread; never blocks.
      */
     public void emit(String name, Map<String, Object> data) {
-        if (server.schema().event(name).isEmpty()) {
+        if (schema.event(name).isEmpty()) {
             throw new IllegalArgumentException("event " + name + " is not declared in the schema");
         }
-        byte[] message = server.encode(Messages.event(name, data, nowMicros()));
+        byte[] message = encoder.encode(Messages.event(name, data, nowMicros()));
         Throttle throttle = throttles.get(name);
         if (throttle == null) {
-            server.broadcast(message);
+            connections.broadcast(message);
             return;
         }
         Key key = new Key(name, throttle.keyMember() == null || data == null ? null : data.get(throttle.keyMember()));
@@ -96,7 +102,7 @@ public final class Events {
         } finally {
             lock.unlock();
         }
-        server.broadcast(message);
+        connections.broadcast(message);
     }
 
     private void schedule(Key key, Duration period) {
@@ -121,7 +127,7 @@ public final class Events {
         } finally {
             lock.unlock();
         }
-        server.broadcast(deliver);
+        connections.broadcast(deliver);
     }
 
     private ScheduledExecutorService timer() {

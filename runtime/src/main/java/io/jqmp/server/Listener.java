@@ -23,25 +23,30 @@ import java.util.logging.Logger;
 final class Listener {
     private static final Logger LOG = Logger.getLogger(Listener.class.getName());
 
-    private final QmpServer server;
+    /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
+    interface Admission {
+        void admit(SocketChannel client, Endpoint endpoint);
+    }
+
+    private final Admission admission;
     private final ServerSocketChannel channel;
     private final Endpoint endpoint;
     private final Path socketFile;
     private Thread acceptor;
 
-    private Listener(QmpServer server, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
-        this.server = server;
+    private Listener(Admission admission, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
+        this.admission = admission;
         this.channel = channel;
         this.endpoint = endpoint;
         this.socketFile = socketFile;
     }
 
     /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
-    static Listener bind(QmpServer server, Endpoint endpoint) throws IOException {
+    static Listener bind(Endpoint endpoint, Admission admission) throws IOException {
         if (endpoint instanceof Endpoint.Unix unix) {
             Path path = unix.path().toAbsolutePath();
             ServerSocketChannel ch = bindUnix(path);
-            return new Listener(server, ch, new Endpoint.Unix(unix.path()), path);
+            return new Listener(admission, ch, new Endpoint.Unix(unix.path()), path);
         }
         Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -51,7 +56,7 @@ final class Listener {
             LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
-        return new Listener(server, ch, new Endpoint.Tcp(tcp.host(), port), null);
+        return new Listener(admission, ch, new Endpoint.Tcp(tcp.host(), port), null);
     }
 
     /**
@@ -124,7 +129,7 @@ final class Listener {
                 }
                 continue;
             }
-            server.admit(client, endpoint);
+            admission.admit(client, endpoint);
         }
     }
 

@@ -1,11 +1,9 @@
 package io.jqmp.server;
 
-import io.jqmp.dispatch.IdleStrategy;
-import io.jqmp.dispatch.MainLoop;
-import io.jqmp.dispatch.Monitor;
-import io.jqmp.dispatch.RoleRunner;
-import io.jqmp.protocol.JsonWriter;
-import io.jqmp.protocol.Messages;
+import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.dispatch.Monitor;
+import io.jqmp.internal.dispatch.RoleRunner;
+import io.jqmp.internal.wire.Messages;
 import io.jqmp.schema.Schema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -55,17 +52,15 @@ public final class QmpServer implements AutoCloseable {
 
     private final QmpServerConfig config;
     private final Schema schema;
-    private final Commands commands;
     private final Events events;
     private final Monitor monitor;
     private final MainLoop mainLoop;
     private final RoleRunner monitorRunner;
     private final RoleRunner mainLoopRunner;
     private final BuiltinCommands builtins;
-    private final List<String> offeredCapabilities;
-    private final byte[] greeting;
+    private final ConnectionServices services;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Connections connections = new Connections();
     private final AtomicLong connectionIds = new AtomicLong();
     private final LongAdder suspensions = new LongAdder();
     private final LongAdder refusedConnections = new LongAdder();
@@ -75,19 +70,22 @@ public final class QmpServer implements AutoCloseable {
     private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers, boolean xOobTest) {
         this.config = config;
         this.schema = schema;
-        this.builtins = new BuiltinCommands(this);
+        Encoder encoder = new Encoder(config.pretty());
+        this.builtins = new BuiltinCommands(config, schema);
         Map<String, CommandHandler> all = new LinkedHashMap<>(builtins.handlers(xOobTest));
         all.putAll(handlers);
-        this.commands = new Commands(this, schema, all);
-        this.events = new Events(this, config.throttles());
+        Commands commands = new Commands(this, schema, all, encoder);
+        this.events = new Events(schema, encoder, connections, config.throttles());
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(config.maxConnections() * config.maxPendingInband() + 1024);
         this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get());
         this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get());
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
-        this.offeredCapabilities = config.offerOob() ? List.of("oob") : List.of();
-        this.greeting = encode(Messages.greeting(builtins.versionInfo(), offeredCapabilities));
+        List<String> offered = config.offerOob() ? List.of("oob") : List.of();
+        Greeting greeting = new Greeting(encoder.encode(Messages.greeting(builtins.versionInfo(), offered)), offered);
+        this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
+                greeting, monitor, mainLoop, events, connections, suspensions);
     }
 
     public static Builder builder() {
@@ -101,7 +99,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(this, e));
+                listeners.add(Listener.bind(e, this::admit));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -150,7 +148,7 @@ public final class QmpServer implements AutoCloseable {
 
     /** Connections currently open. */
     public int connectionCount() {
-        return connections.size();
+        return connections.count();
     }
 
     /** Times a connection's reader stopped reading because its in-band queue was full (back-pressure). */
@@ -173,48 +171,9 @@ public final class QmpServer implements AutoCloseable {
         builtins.releaseOobTest();
     }
 
-    // ------------------------------------------------------------ package-private plumbing
-
-    Monitor monitor() {
-        return monitor;
-    }
-
-    MainLoop mainLoop() {
-        return mainLoop;
-    }
-
-    Commands commands() {
-        return commands;
-    }
-
-    List<String> offeredCapabilities() {
-        return offeredCapabilities;
-    }
-
-    byte[] greetingBytes() {
-        return greeting;
-    }
-
-    /**
-     * Encodes one message as the client will read it. IllegalArgumentException only when it holds
-     * a value that is not JSON, which only a handler's result can.
-     */
-    byte[] encode(Map<String, Object> message) {
-        return JsonWriter.message(message, config.pretty());
-    }
-
-    /** Sends an encoded event to every connection in command mode. Any thread; never blocks. */
-    void broadcast(byte[] message) {
-        for (Connection c : connections) {
-            if (c.commandMode()) {
-                c.send(message);
-            }
-        }
-    }
-
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
-    void admit(SocketChannel client, Endpoint endpoint) {
-        if (closed.get() || connections.size() >= config.maxConnections()) {
+    private void admit(SocketChannel client, Endpoint endpoint) {
+        if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
             LOG.warning("refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
                     : "the limit of " + config.maxConnections() + " connections is reached"));
@@ -225,17 +184,9 @@ public final class QmpServer implements AutoCloseable {
             }
             return;
         }
-        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, this);
+        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, services);
         connections.add(c);
         c.start();
-    }
-
-    void countSuspension() {
-        suspensions.increment();
-    }
-
-    void connectionClosed(Connection c) {
-        connections.remove(c);
     }
 
     /**
@@ -249,7 +200,7 @@ public final class QmpServer implements AutoCloseable {
             return;
         }
         listeners.forEach(Listener::close);
-        List<Connection> open = new ArrayList<>(connections);
+        List<Connection> open = connections.snapshot();
         // Answers and events already queued (e.g. quit's SHUTDOWN) reach clients that read.
         long flushDeadline = System.nanoTime() + FLUSH_ON_CLOSE.toNanos();
         for (Connection c : open) {
@@ -257,7 +208,7 @@ public final class QmpServer implements AutoCloseable {
                 LockSupport.parkNanos(1_000_000);
             }
         }
-        open.forEach(c -> c.close("server stopping"));
+        open.forEach(c -> c.close(Connection.SERVER_STOPPING));
         builtins.close();
         events.close();
         Duration grace = Duration.ofSeconds(2);

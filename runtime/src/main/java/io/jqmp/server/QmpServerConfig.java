@@ -1,6 +1,5 @@
 package io.jqmp.server;
 
-import io.jqmp.dispatch.IdleStrategy;
 import java.util.List;
 import java.util.function.Supplier;
 

@@ -122,10 +122,33 @@ class FakeServerTest {
     }
 
     @Test
+    void automaticIdsSkipTheIdsACallerChose() throws Exception {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        String ep = serve(c -> {
+            write(c, GREETING);
+            readUntil(c, "\"id\": 1}");
+            write(c, "{\"return\": {}, \"id\": 1}\r\n");
+            String both = readUntil(c, "\"id\": 3}\r\n");
+            seen.complete(both);
+            write(c, "{\"return\": \"auto\", \"id\": 3}\r\n{\"return\": \"mine\", \"id\": 2}\r\n");
+            readUntil(c, "never");
+        });
+        try (QmpClient qmp = QmpClient.connect(ep)) {
+            CompletableFuture<Object> mine = qmp.executeMessage(Map.of("execute", "a", "id", 2));
+            CompletableFuture<Object> auto = qmp.execute("b", null);
+            assertEquals("{\"execute\": \"a\", \"id\": 2}\r\n{\"execute\": \"b\", \"id\": 3}\r\n",
+                    seen.get(10, TimeUnit.SECONDS));
+            assertEquals("auto", auto.get(10, TimeUnit.SECONDS));
+            assertEquals("mine", mine.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void aSilentServerTimesOutTheConnect() throws Exception {
         String ep = serve(c -> readUntil(c, "never"));
         long t0 = System.nanoTime();
-        QmpTimeoutException e = assertThrows(QmpTimeoutException.class,
+        // Connecting is over when it times out: a connection failure, not a command timeout.
+        QmpConnectionException e = assertThrows(QmpConnectionException.class,
                 () -> QmpClient.builder(ep).connectTimeout(Duration.ofMillis(300)).connect());
         assertEquals("no QMP greeting from " + ep + " within the connect timeout"
                 + " (is it a QMP socket, and is another client already connected to it?)", e.getMessage());

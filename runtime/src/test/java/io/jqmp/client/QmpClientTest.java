@@ -235,6 +235,124 @@ class QmpClientTest {
         }
     }
 
+    record ClientCount(long count) {
+    }
+
+    record Emit(int n) {
+    }
+
+    record CountAsText(String count) {
+    }
+
+    @Test
+    void typedResultsAndArguments() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            assertEquals(new ClientCount(1), qmp.call("client-count", null, ClientCount.class));
+            assertEquals(new ClientCount(2), qmp.execute("client-count", null, ClientCount.class).get(10, TimeUnit.SECONDS));
+            try (EventQueue events = qmp.listen("CLIENT_EVENT")) {
+                assertEquals(Map.of(), qmp.call("client-emit", new Emit(7), Map.class));
+                assertEquals(Map.of("n", 7L), events.poll(Duration.ZERO).data());
+            }
+            // The answer does not fit: the caller learns which member, and the connection stays usable.
+            QmpResultException e = assertThrows(QmpResultException.class,
+                    () -> qmp.call("client-count", null, CountAsText.class));
+            assertEquals("the answer to client-count does not fit " + CountAsText.class.getName()
+                    + ": Invalid parameter type for 'count', expected: string", e.getMessage());
+            assertThrows(QmpResultException.class, () -> qmp.call("client-blob", Map.of("size", 3), Long.class));
+            assertEquals(new ClientCount(4), qmp.call("client-count", null, ClientCount.class));
+        }
+    }
+
+    @Test
+    void rawMessagesWithCallerChosenIds() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            assertEquals(Map.of("count", 1L), qmp.callMessage(Map.of("execute", "client-count", "id", "mine")));
+            CompletableFuture<Object> blocked = qmp.executeMessage(Map.of("execute", "x-oob-test",
+                    "arguments", Map.of("lock", true), "id", Map.of("any", List.of("json"))));
+            IllegalArgumentException inUse = assertThrows(IllegalArgumentException.class,
+                    () -> qmp.executeMessage(Map.of("execute", "client-count", "id", Map.of("any", List.of("json")))));
+            assertEquals("id {\"any\": [\"json\"]} is in use by an outstanding command", inUse.getMessage());
+            // exec-oob makes it out-of-band: it overtakes the blocked in-band command.
+            assertEquals(Map.of(), qmp.callMessage(Map.of("exec-oob", "x-oob-test", "arguments", Map.of("lock", false),
+                    "id", 3)));
+            assertEquals(Map.of(), blocked.get(10, TimeUnit.SECONDS));
+            QmpErrorException err = assertThrows(QmpErrorException.class,
+                    () -> qmp.callMessage(Map.of("execute", "client-count", "id", 4, "bogus", 1)));
+            assertEquals("QMP input member 'bogus' is unexpected", err.desc());
+            assertThrows(IllegalArgumentException.class, () -> qmp.executeMessage(Map.of("id", 5)));
+        }
+    }
+
+    @Test
+    void aTimeoutIsNotAConnectionFailure() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).commandTimeout(Duration.ofMillis(200)).connect()) {
+            QmpTimeoutException e = assertThrows(QmpTimeoutException.class,
+                    () -> qmp.call("x-oob-test", Map.of("lock", true)));
+            assertFalse(QmpConnectionException.class.isInstance(e), "a timeout must not look like a lost connection");
+            assertTrue(qmp.isOpen());
+            assertEquals(Map.of(), qmp.callOob("x-oob-test", Map.of("lock", false)));
+        }
+    }
+
+    @Test
+    void anEventQueueHoldsEveryEventSentBeforeAnAnswer() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint);
+                EventQueue client = qmp.listen("CLIENT_EVENT");
+                EventQueue all = qmp.listen()) {
+            for (int i = 0; i < 20; i++) {
+                qmp.call("client-emit", Map.of("n", i));
+                // No waiting: the reader queued the event before it completed the answer.
+                assertEquals(Map.of("n", (long) i), client.poll(Duration.ZERO).data());
+            }
+            assertEquals(20, all.drain().size());
+            server.events().emit("OTHER_EVENT", null);
+            assertEquals("OTHER_EVENT", all.take().name());
+            assertNull(client.poll(Duration.ofMillis(50)), "OTHER_EVENT does not match");
+            assertEquals(0, client.dropped());
+            qmp.close();
+            QmpConnectionException end = assertThrows(QmpConnectionException.class, client::take);
+            assertEquals("the client was closed", end.getMessage());
+        }
+    }
+
+    @Test
+    void aFullEventQueueDropsAndCounts() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).eventBufferCapacity(3).connect();
+                EventQueue q = qmp.listen("CLIENT_EVENT")) {
+            for (int i = 0; i < 5; i++) {
+                qmp.call("client-emit", Map.of("n", i));
+            }
+            assertEquals(2, q.dropped());
+            assertEquals(List.of(0L, 1L, 2L), q.drain().stream().map(e -> e.data().get("n")).toList());
+            q.close();
+            assertThrows(IllegalStateException.class, () -> q.poll(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void callbacksRunInWireOrderAcrossSubscriptions() throws Exception {
+        int n = 200;
+        List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(n);
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            qmp.subscribe(e -> true, e -> log.add("a" + e.data().get("n")));
+            qmp.subscribe(e -> true, e -> {
+                log.add("b" + e.data().get("n"));
+                done.countDown();
+            });
+            for (int i = 0; i < n; i++) {
+                server.events().emit("CLIENT_EVENT", Map.of("n", i));
+            }
+            assertTrue(done.await(10, TimeUnit.SECONDS));
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                expected.add("a" + i);
+                expected.add("b" + i);
+            }
+            assertEquals(expected, log);
+        }
+    }
+
     @Test
     void largeRepliesUpToTheLimit() throws Exception {
         try (QmpClient qmp = QmpClient.connect(endpoint)) {

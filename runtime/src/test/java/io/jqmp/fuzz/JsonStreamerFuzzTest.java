@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.protocol.QmpException;
-import io.jqmp.protocol.Request;
-import io.jqmp.protocol.RequestChecker;
+import io.jqmp.internal.wire.Request;
+import io.jqmp.internal.wire.RequestChecker;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;

@@ -1,6 +1,6 @@
 package io.jqmp.stress;
 
-import io.jqmp.protocol.JsonResult;
+import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.server.Endpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.jqmp.stress;
 
-import io.jqmp.protocol.JsonResult;
-import io.jqmp.protocol.JsonStreamer;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.server.Endpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.jqmp.dispatch;
+package io.jqmp.server;
 
 import java.util.concurrent.locks.LockSupport;
 

@@ -1,4 +1,4 @@
-package io.jqmp.dispatch;
+package io.jqmp.internal.dispatch;
 
 /**
  * One thread's job, run in duty cycles by a {@link RoleRunner} (which names the thread after

@@ -1,4 +1,4 @@
-package io.jqmp.dispatch;
+package io.jqmp.internal.dispatch;
 
 import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.varhandle.MpscChunkedVarHandleArrayQueue;
@@ -24,7 +24,7 @@ public final class MainLoop extends QueueRole {
      *        their pending limit each), so the server sizes this to never fill up
      */
     public MainLoop(int capacity) {
-        super(new MpscChunkedVarHandleArrayQueue<>(Math.min(1024, Math.max(2, capacity)), Math.max(4, capacity)));
+        super(new MpscChunkedVarHandleArrayQueue<>(Math.min(1024, Math.max(2, capacity / 2)), Math.max(4, capacity)));
     }
 
     /** The big lock held while in-band work runs. */

@@ -1,4 +1,4 @@
-package io.jqmp.protocol;
+package io.jqmp.internal.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

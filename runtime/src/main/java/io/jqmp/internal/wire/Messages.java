@@ -1,5 +1,7 @@
-package io.jqmp.protocol;
+package io.jqmp.internal.wire;
 
+import io.jqmp.protocol.ErrorClass;
+import io.jqmp.protocol.QmpException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.jqmp.dispatch;
+package io.jqmp.internal.dispatch;
 
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 

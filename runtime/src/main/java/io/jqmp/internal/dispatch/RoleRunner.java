@@ -1,5 +1,6 @@
-package io.jqmp.dispatch;
+package io.jqmp.internal.dispatch;
 
+import io.jqmp.server.IdleStrategy;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;

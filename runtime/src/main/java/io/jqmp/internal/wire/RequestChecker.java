@@ -1,5 +1,6 @@
-package io.jqmp.protocol;
+package io.jqmp.internal.wire;
 
+import io.jqmp.protocol.QmpException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package io.jqmp.protocol;
+package io.jqmp.internal.wire;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.jqmp.dispatch;
+package io.jqmp.internal.dispatch;
 
 import java.util.concurrent.atomic.LongAdder;
 import org.jctools.queues.MessagePassingQueue;

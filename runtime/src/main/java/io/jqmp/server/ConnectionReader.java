@@ -1,0 +1,119 @@
+package io.jqmp.server;
+
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, greets the
+ * client, reads the socket, feeds QEMU's JSON streamer one byte at a time and routes each
+ * complete message; it stops reading, at the byte that completed a message, whenever the
+ * connection's {@link RequestFlow} says so (back-pressure). At the end of the client's input it
+ * waits for the last answers and has the writer close the connection after them.
+ *
+ * <p>Threading: everything here runs on the reader thread; the streamer and the router are its
+ * alone. It blocks only on its socket and in {@link RequestFlow#awaitRoom}.
+ */
+final class ConnectionReader {
+    private static final Logger LOG = Logger.getLogger(ConnectionReader.class.getName());
+    private static final int READ_BUFFER = 16 * 1024;
+
+    private final long id;
+    private final SocketChannel channel;
+    private final JsonStreamer streamer;
+    private final RequestRouter router;
+    private final RequestFlow flow;
+    private final ConnectionWriter writer;
+    private final Connection connection;
+    private volatile Thread thread;
+
+    ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, RequestRouter router, RequestFlow flow,
+            ConnectionWriter writer, Connection connection) {
+        this.id = id;
+        this.channel = channel;
+        this.streamer = streamer;
+        this.router = router;
+        this.flow = flow;
+        this.writer = writer;
+        this.connection = connection;
+    }
+
+    /** Starts the reader thread. Called once, after the writer started. */
+    void start() {
+        thread = Thread.ofVirtual().name("qmp-reader-" + id).start(this::run);
+    }
+
+    /** Waits up to {@code millis} for the reader thread to end. */
+    void join(long millis) throws InterruptedException {
+        Thread t = thread;
+        if (t != null && millis > 0) {
+            t.join(millis);
+        }
+    }
+
+    private void run() {
+        try {
+            router.greet();
+            ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
+            while (flow.awaitRoom()) {
+                int n = channel.read(buf);
+                if (n < 0) {
+                    endOfInput();
+                    return;
+                }
+                buf.flip();
+                if (!parse(buf.array(), buf.limit())) {
+                    return;
+                }
+                boolean full = buf.limit() == READ_BUFFER;
+                buf.clear();
+                if (full) {
+                    // A full buffer means more input is likely waiting: let other virtual threads
+                    // (other clients' readers and writers) have the carrier before parsing on.
+                    Thread.yield();
+                }
+            }
+        } catch (IOException e) {
+            connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
+            connection.close("internal error in reader: " + e);
+        }
+    }
+
+    /**
+     * The client ended its input, with a half-close or a full one (a socket cannot tell which):
+     * every request read is still executed and answered, and the connection closes once the
+     * answers are written. A client that is gone for good is noticed when a write to it fails,
+     * which closes the connection and discards what has not run yet. A partial message at the end
+     * is dropped, as QEMU drops it.
+     */
+    private void endOfInput() {
+        if (flow.awaitAnswered()) {
+            writer.closeWhenFlushed(Connection.INPUT_ENDED);
+        }
+    }
+
+    /** Feeds {@code bytes[0, end)} and routes what completes; false when the connection closed meanwhile. */
+    private boolean parse(byte[] bytes, int end) {
+        for (int i = 0; i < end; i++) {
+            streamer.feed(bytes[i]);
+            JsonResult result;
+            boolean routed = false;
+            while ((result = streamer.poll()) != null) {
+                router.route(result);
+                routed = true;
+            }
+            // Back-pressure takes effect at the byte that completed a message, as QEMU's.
+            // Only routing can make the reader wait, so other bytes need no check.
+            if (routed && !flow.awaitRoom()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

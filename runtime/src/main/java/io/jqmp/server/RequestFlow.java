@@ -1,0 +1,233 @@
+package io.jqmp.server;
+
+import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.dispatch.Monitor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Flow control of one connection, both halves of it. The reader hands in-band steps (commands,
+ * and errors that wait their turn) to the main loop through {@link #submit}, and parks in
+ * {@link #awaitRoom} while it may not hand over more; the main loop, running a step, counts it
+ * as started (room for one more) and then as answered, and wakes the reader when it waits.
+ *
+ * <p>The rules are QEMU's (monitor/qmp.c). Before negotiation nothing goes to the main loop.
+ * Without the {@code oob} capability one step at a time: the reader stops reading after each
+ * in-band request until it was answered. With it, up to {@code maxPending} steps wait; the
+ * reader stops at the message that queued the last one and resumes as soon as the main loop
+ * takes one (before running it), so out-of-band requests still get read while it runs. A dialect
+ * that drops instead ({@code dropWhenFull}) never stops reading: {@link #submit} refuses the step.
+ *
+ * <p>Out-of-band steps go to the monitor thread through {@link #submitOob}; they are only
+ * counted, so that at the end of the client's input the reader can wait until every request it
+ * read has been answered ({@link #awaitAnswered}).
+ *
+ * <p>Threading: {@link #commandMode}, {@link #submit}, {@link #submitOob}, {@link #answerInOrder},
+ * {@link #awaitRoom} and {@link #awaitAnswered} are called by the connection's reader thread only;
+ * the steps run and count themselves on the main loop or the monitor thread; {@link #close} may be
+ * called from any thread. Nothing here blocks except the two {@code await} methods, which park
+ * the reader.
+ */
+final class RequestFlow {
+
+    /** What the reader may hand over before it must wait. */
+    enum Mode {
+        /** Before {@code qmp_capabilities}: nothing goes to the main loop. */
+        NEGOTIATING,
+        /** Without out-of-band: one in-band request at a time, the next read after its answer. */
+        ONE_AT_A_TIME,
+        /** With out-of-band: up to {@code maxPending} in-band requests waiting. */
+        PIPELINED
+    }
+
+    private final Monitor monitor;
+    private final MainLoop mainLoop;
+    private final Outbound answers;
+    private final int maxPending;
+    private final boolean dropWhenFull;
+    private final LongAdder suspensions;
+
+    /** Steps handed over and not yet started. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Steps handed over and not yet finished (answered or found to need no answer). */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Out-of-band steps handed over and not yet finished. */
+    private final AtomicInteger oobInFlight = new AtomicInteger();
+    /** Set once the client's input ended: from then on finished out-of-band steps wake the reader too. */
+    private volatile boolean inputEnded;
+    private volatile Mode mode = Mode.NEGOTIATING;
+    private volatile boolean closed;
+    /** The reader while it parks (or is about to), else null; read by whoever frees room. */
+    private volatile Thread parkedReader;
+
+    /**
+     * @param monitor      runs the out-of-band steps
+     * @param mainLoop     runs the in-band steps
+     * @param answers      where a step's answer goes
+     * @param maxPending   steps that may wait with out-of-band on (QEMU: 8)
+     * @param dropWhenFull whether a full queue refuses the step instead of stopping the reader
+     * @param suspensions  counts the times the reader had to stop
+     */
+    RequestFlow(Monitor monitor, MainLoop mainLoop, Outbound answers, int maxPending, boolean dropWhenFull,
+            LongAdder suspensions) {
+        this.monitor = monitor;
+        this.mainLoop = mainLoop;
+        this.answers = answers;
+        this.maxPending = maxPending;
+        this.dropWhenFull = dropWhenFull;
+        this.suspensions = suspensions;
+    }
+
+    /** Reader thread: negotiation is over, with or without the out-of-band capability. */
+    void commandMode(boolean outOfBand) {
+        mode = outOfBand ? Mode.PIPELINED : Mode.ONE_AT_A_TIME;
+    }
+
+    /**
+     * Reader thread: hands one in-band step to the main loop. Its result, unless null, is the
+     * connection's next in-band answer. Returns false, handing nothing over, when the queue is
+     * full and this dialect drops.
+     */
+    boolean submit(Supplier<byte[]> step) {
+        if (dropWhenFull && mode == Mode.PIPELINED && queued.get() >= maxPending) {
+            return false;
+        }
+        handOverInband(step);
+        return true;
+    }
+
+    /**
+     * Reader thread: hands one out-of-band step to the monitor thread; its answer, unless null,
+     * goes out as soon as it is ready. Waits (never drops) while the monitor's queue is full.
+     */
+    void submitOob(Supplier<byte[]> step) {
+        oobInFlight.incrementAndGet();
+        offerUntilTaken(monitor::submitOob, () -> runOob(step));
+    }
+
+    /**
+     * Reader thread: answers an error in its turn: at once when nothing of this connection is
+     * waiting or running (there is nothing it could overtake), else after the steps before it.
+     */
+    void answerInOrder(byte[] response) {
+        if (inFlight.get() == 0) {
+            answers.send(response);
+        } else {
+            handOverInband(() -> response);
+        }
+    }
+
+    /**
+     * Reader thread: parks while the reader may not hand over more in-band work. Returns false
+     * when the connection closed (at once or meanwhile).
+     */
+    boolean awaitRoom() {
+        if (!mayRead()) {
+            suspensions.increment();
+            return await(this::mayRead);
+        }
+        return !closed;
+    }
+
+    /**
+     * Reader thread, once the client's input ended: parks until every step handed over, in-band
+     * and out-of-band, has finished and its answer is queued. Returns false when the connection
+     * closed (at once or meanwhile).
+     */
+    boolean awaitAnswered() {
+        inputEnded = true;
+        return await(() -> inFlight.get() == 0 && oobInFlight.get() == 0);
+    }
+
+    /** Whether the reader may read on now. Any thread; never blocks. */
+    boolean mayRead() {
+        return switch (mode) {
+            case NEGOTIATING -> true;
+            case ONE_AT_A_TIME -> inFlight.get() == 0;
+            case PIPELINED -> dropWhenFull || queued.get() < maxPending;
+        };
+    }
+
+    /** Closes the flow: steps not yet started are skipped, and a parked reader wakes. Any thread. */
+    void close() {
+        closed = true;
+        wakeReader();
+    }
+
+    private void handOverInband(Supplier<byte[]> step) {
+        queued.incrementAndGet();
+        inFlight.incrementAndGet();
+        offerUntilTaken(mainLoop::submit, () -> run(step));
+    }
+
+    /** Offers {@code task} until the executor's queue takes it: a full queue waits, never drops. */
+    private void offerUntilTaken(Predicate<Runnable> queue, Runnable task) {
+        while (!queue.test(task)) {
+            if (closed) {
+                return;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** The step's answer, unless null or the connection closed before it could run. */
+    private void answer(Supplier<byte[]> step) {
+        if (!closed) {
+            byte[] answer = step.get();
+            if (answer != null) {
+                answers.send(answer);
+            }
+        }
+    }
+
+    /** Main loop: one step, counted as started before it runs and as finished after its answer. */
+    private void run(Supplier<byte[]> step) {
+        queued.decrementAndGet();
+        wakeReader();
+        try {
+            answer(step);
+        } finally {
+            inFlight.decrementAndGet();
+            wakeReader();
+        }
+    }
+
+    /** Monitor thread: one out-of-band step. */
+    private void runOob(Supplier<byte[]> step) {
+        try {
+            answer(step);
+        } finally {
+            // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
+            // waits for the main loop, so the common case costs no wake-up.
+            if (oobInFlight.decrementAndGet() == 0 && inputEnded) {
+                wakeReader();
+            }
+        }
+    }
+
+    /** Reader thread: parks until {@code ready} holds or the flow closes; false when closed. */
+    private boolean await(BooleanSupplier ready) {
+        Thread me = Thread.currentThread();
+        while (!closed && !ready.getAsBoolean()) {
+            // Publish "parking", then look again: a producer changes a counter and then reads
+            // parkedReader, so one of the two sees the other (no lost wake-up).
+            parkedReader = me;
+            if (!closed && !ready.getAsBoolean()) {
+                LockSupport.park(this);
+            }
+            parkedReader = null;
+        }
+        return !closed;
+    }
+
+    private void wakeReader() {
+        Thread r = parkedReader;
+        if (r != null) {
+            LockSupport.unpark(r);
+        }
+    }
+}
