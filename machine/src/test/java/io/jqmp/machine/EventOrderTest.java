@@ -106,39 +106,32 @@ class EventOrderTest {
 
     @Test
     void aPrecopyAnnouncesCompletedAfterBothGuestsReachTheirFinalRunState() throws Exception {
-        try (MachineRig src = new MachineRig(dir, "src", MigrationTest.SOURCE);
-                MachineRig dst = new MachineRig(dir, "dst", MigrationTest.SOURCE.withIncoming(uri("mig")));
-                QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
-            Recorder rs = new Recorder(src.machine);
-            Recorder rd = new Recorder(dst.machine);
-            s.ok("migrate-set-capabilities", MigrationTest.EVENTS);
-            d.ok("migrate-set-capabilities", MigrationTest.EVENTS);
-            s.ok("migrate", Map.of("uri", uri("mig")));
-            s.awaitMigration("completed");
-            d.awaitMigration("completed");
-            rs.assertMigrationStatusesInPlace();
-            rd.assertMigrationStatusesInPlace();
-            rs.assertRunState("MIGRATION", "active", "running");
-            rs.assertRunState("STOP", null, "finish-migrate");
-            rs.assertRunState("MIGRATION", "completed", "postmigrate");
-            rd.assertRunState("MIGRATION", "active", "inmigrate");
-            rd.assertRunState("RESUME", null, "running");
-            rd.assertRunState("MIGRATION", "completed", "running");
-        }
-    }
-
-    @Test
-    void aDestinationWithoutAutostartIsPausedWhenItAnnouncesCompleted() throws Exception {
-        try (MachineRig src = new MachineRig(dir, "src", MigrationTest.SOURCE);
-                MachineRig dst = new MachineRig(dir, "dst", MigrationTest.SOURCE.withIncoming(uri("mig")));
-                QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
-            Recorder rd = new Recorder(dst.machine);
-            d.ok("migrate-set-capabilities", MigrationTest.EVENTS);
-            d.ok("stop", null);
-            s.ok("migrate", Map.of("uri", uri("mig")));
-            d.awaitMigration("completed");
-            rd.assertMigrationStatusesInPlace();
-            rd.assertRunState("MIGRATION", "completed", "paused");
+        for (boolean autostart : new boolean[] {true, false}) {
+            String mig = autostart ? "mig" : "mig-stopped";
+            try (MachineRig src = new MachineRig(dir, "src-" + mig, MigrationTest.SOURCE);
+                    MachineRig dst = new MachineRig(dir, "dst-" + mig, MigrationTest.SOURCE.withIncoming(uri(mig)));
+                    QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
+                Recorder rs = new Recorder(src.machine);
+                Recorder rd = new Recorder(dst.machine);
+                s.ok("migrate-set-capabilities", MigrationTest.EVENTS);
+                d.ok("migrate-set-capabilities", MigrationTest.EVENTS);
+                if (!autostart) {
+                    d.ok("stop", null); // while inmigrate: the guest stays paused after the migration
+                }
+                s.ok("migrate", Map.of("uri", uri(mig)));
+                s.awaitMigration("completed");
+                d.awaitMigration("completed");
+                rs.assertMigrationStatusesInPlace();
+                rd.assertMigrationStatusesInPlace();
+                rs.assertRunState("MIGRATION", "active", "running");
+                rs.assertRunState("STOP", null, "finish-migrate");
+                rs.assertRunState("MIGRATION", "completed", "postmigrate");
+                rd.assertRunState("MIGRATION", "active", "inmigrate");
+                if (autostart) {
+                    rd.assertRunState("RESUME", null, "running");
+                }
+                rd.assertRunState("MIGRATION", "completed", autostart ? "running" : "paused");
+            }
         }
     }
 
