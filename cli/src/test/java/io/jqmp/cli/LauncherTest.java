@@ -69,6 +69,11 @@ class LauncherTest {
 
     /** A stand-in mvn that writes the reports a test run would: QEMU's tests pass when it is on the PATH, else skip. */
     private void fakeMaven(boolean emptyClass) throws IOException {
+        fakeMaven(emptyClass, false);
+    }
+
+    /** As above; {@code knownDifference}: one more class with a test skipped for another reason, its text on the next line. */
+    private void fakeMaven(boolean emptyClass, boolean knownDifference) throws IOException {
         String qemuCase = """
                   <testcase name="corpus()[N]" classname="io.jqmp.interop.ConformanceTest" time="0.0">
                     <skipped type="org.opentest4j.TestAbortedException"><![CDATA[org.opentest4j.TestAbortedException: \
@@ -89,7 +94,13 @@ class LauncherTest {
                 + "printf '<testsuite name=\"io.jqmp.server.WireTest\" tests=\"3\" errors=\"0\" skipped=\"0\" failures=\"0\">"
                 + "\\n</testsuite>\\n' > $d/TEST-io.jqmp.server.WireTest.xml\n"
                 + (emptyClass ? "printf '<testsuite name=\"io.jqmp.server.EmptyTest\" tests=\"0\" errors=\"0\""
-                        + " skipped=\"0\" failures=\"0\">\\n</testsuite>\\n' > $d/TEST-io.jqmp.server.EmptyTest.xml\n" : "");
+                        + " skipped=\"0\" failures=\"0\">\\n</testsuite>\\n' > $d/TEST-io.jqmp.server.EmptyTest.xml\n" : "")
+                + (knownDifference ? "cat > $d/TEST-io.jqmp.interop.DiffTest.xml <<'X'\n"
+                        + "<testsuite name=\"io.jqmp.interop.DiffTest\" tests=\"1\" errors=\"0\" skipped=\"1\" failures=\"0\">\n"
+                        + "  <testcase name=\"corpus()[7]\" classname=\"io.jqmp.interop.DiffTest\" time=\"0.0\">\n"
+                        + "    <skipped type=\"org.opentest4j.TestAbortedException\"><![CDATA[org.opentest4j.TestAbortedException: \n"
+                        + "Assumption failed: known difference, case id-huge-double (oob)\nQEMU:\n]]></skipped>\n"
+                        + "  </testcase>\n</testsuite>\nX\n" : "");
         script(bin.resolve("mvn"), body);
     }
 
@@ -157,6 +168,19 @@ class LauncherTest {
         assertEquals("tests: 3 passed, 0 failed, 2 skipped", r.out().get(r.out().size() - 2));
         assertEquals("skipped: 2 test(s) that need qemu-system-x86_64 (ConformanceTest): install the Debian package"
                 + " qemu-system-x86 (sudo apt-get install qemu-system-x86) and run ./jqmp test again", r.lastLine());
+    }
+
+    @Test
+    void otherSkipsAreNamedWithTheirReasonBeforeTheQemuLine() throws Exception {
+        fakeMaven(false, true);
+        fakeSystem(1000);
+        Run r = launch("test");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("tests: 3 passed, 0 failed, 3 skipped", r.out().get(r.out().size() - 3));
+        assertEquals("skipped: 1 other test(s): DiffTest: 1 (known difference, case id-huge-double (oob))",
+                r.out().get(r.out().size() - 2));
+        assertTrue(r.lastLine().startsWith("skipped: 2 test(s) that need qemu-system-x86_64 (ConformanceTest)"),
+                r.lastLine());
     }
 
     @Test
