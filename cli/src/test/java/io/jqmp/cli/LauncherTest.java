@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class LauncherTest {
     private static final List<String> TOOLS = List.of("bash", "sed", "grep", "find", "mkdir", "tail", "readlink",
-            "dirname", "basename", "cat", "awk", "sort", "uniq", "cut", "paste", "wc", "tr", "env", "chmod");
+            "dirname", "basename", "cat", "awk", "sort", "uniq", "cut", "paste", "wc", "tr", "env", "chmod", "touch");
 
     @TempDir
     Path dir;
@@ -142,6 +142,22 @@ class LauncherTest {
         assertEquals(0, r.status(), r.err());
         assertEquals("java --enable-native-access=ALL-UNNAMED -jar " + root.resolve("cli/target/jqmp-cli-0.1.0-SNAPSHOT-all.jar")
                 + " help call\n", r.calls());
+    }
+
+    @Test
+    void aSourceNewerThanAnUnchangedJarIsBuiltOnceNotEveryTime() throws Exception {
+        long now = System.currentTimeMillis();
+        Files.setLastModifiedTime(root.resolve("cli/target/jqmp-cli-0.1.0-SNAPSHOT-all.jar"),
+                java.nio.file.attribute.FileTime.fromMillis(now - 120_000));
+        Path source = Files.createDirectories(root.resolve("cli/src/test")).resolve("SomeTest.java");
+        Files.writeString(source, "class SomeTest {}\n");
+        Files.setLastModifiedTime(source, java.nio.file.attribute.FileTime.fromMillis(now - 60_000));
+        script(bin.resolve("mvn"), "echo \"mvn $*\" >> \"$LOG\""); // builds nothing: the jar stays as it was
+        assertEquals(0, launch("help").status());
+        Run second = launch("help");
+        assertEquals(0, second.status());
+        assertEquals(1, second.calls().lines().filter(l -> l.startsWith("mvn ")).count(), second.calls());
+        assertEquals(2, second.calls().lines().filter(l -> l.startsWith("java ")).count(), second.calls());
     }
 
     @Test
