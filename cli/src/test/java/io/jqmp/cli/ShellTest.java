@@ -137,7 +137,8 @@ class ShellTest {
 
     @Test
     void theShellRunsLinesOnADumbTerminal() throws Exception {
-        try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).build().start()) {
+        try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).xOobTest(true)
+                .build().start()) {
             String text = shell(server, "query-version\n!x-oob-test lock=false\nx-oob-test lock=1\nbad syntax\n",
                     "error: Expected a key=value pair, got 'syntax'");
             assertEquals("Connected to " + server.endpoints().get(0) + " (QEMU 7.2.0, oob enabled). 5 commands;"

@@ -5,8 +5,6 @@ import io.jqmp.internal.wire.JsonStreamer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, greets the
@@ -19,7 +17,7 @@ import java.util.logging.Logger;
  * alone. It blocks only on its socket and in {@link RequestFlow#awaitRoom}.
  */
 final class ConnectionReader {
-    private static final Logger LOG = Logger.getLogger(ConnectionReader.class.getName());
+    private static final System.Logger LOG = System.getLogger(ConnectionReader.class.getName());
     private static final int READ_BUFFER = 16 * 1024;
 
     private final long id;
@@ -78,9 +76,9 @@ final class ConnectionReader {
                 }
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "read failed: " + e.getMessage());
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
+            LOG.log(System.Logger.Level.ERROR, "connection " + id + ": reader failed", e);
             connection.close("internal error in reader: " + e);
         }
     }

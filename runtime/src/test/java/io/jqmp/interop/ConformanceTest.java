@@ -67,6 +67,8 @@ class ConformanceTest {
                 .listen(new Endpoint.Unix(dir.resolve("jqmp.sock")))
                 .schemaFile(schema)
                 .handler("query-yank", ctx -> List.of(Map.of("type", "chardev", "id", "compat_monitor0")))
+                .xOobTest(true)
+                .checkAnswers(true)
                 .build()
                 .start();
     }

@@ -103,7 +103,7 @@ class OutOfBandTest {
             // Wait until the reader stopped (q0..q7 queued behind the blocker).
             Await.until("the reader stopped reading", () -> server.server.readerSuspensions() > before);
             c.expectNothingFor(QUIET, "the OOB request behind a full queue must not have been read");
-            server.server.releaseOobTestLock();
+            server.unlockOobTest();
             List<String> all = c.next(11);
             List<String> inband = all.stream().filter(l -> !l.contains("oob-late")).toList();
             List<String> expected = new ArrayList<>();

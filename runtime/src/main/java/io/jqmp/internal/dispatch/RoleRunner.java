@@ -3,8 +3,6 @@ package io.jqmp.internal.dispatch;
 import io.jqmp.server.IdleStrategy;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Runs a {@link Role} on its own platform thread named after the role, idling with an
@@ -15,7 +13,7 @@ import java.util.logging.Logger;
  * a thread that did not stop.
  */
 public final class RoleRunner implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(RoleRunner.class.getName());
+    private static final System.Logger LOG = System.getLogger(RoleRunner.class.getName());
 
     private final Role role;
     private final IdleStrategy idle;
@@ -63,7 +61,7 @@ public final class RoleRunner implements AutoCloseable {
                     work = role.doWork();
                 } catch (RuntimeException | Error e) {
                     errors++;
-                    LOG.log(Level.SEVERE, role.roleName() + ": duty cycle failed; continuing", e);
+                    LOG.log(System.Logger.Level.ERROR, role.roleName() + ": duty cycle failed; continuing", e);
                     work = 1;
                 }
                 if (work > 0) {
@@ -81,7 +79,7 @@ public final class RoleRunner implements AutoCloseable {
             try {
                 role.onClose();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, role.roleName() + ": onClose failed", e);
+                LOG.log(System.Logger.Level.WARNING, role.roleName() + ": onClose failed", e);
             }
         }
     }
@@ -100,7 +98,7 @@ public final class RoleRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warning(role.roleName() + ": thread did not stop within " + timeout.toMillis() + " ms; abandoning it");
+            LOG.log(System.Logger.Level.WARNING, role.roleName() + ": thread did not stop within " + timeout.toMillis() + " ms; abandoning it");
             return false;
         }
         return true;
