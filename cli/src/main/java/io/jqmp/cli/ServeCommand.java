@@ -11,9 +11,11 @@ import io.jqmp.server.QmpServerConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -68,6 +70,9 @@ final class ServeCommand {
             IdleStrategy.NAMES, D.monitorIdle().get(), MachineConfig.defaults().memory() >> 20,
             MachineConfig.defaults().dirtyRate());
 
+    /** Where serve listens without --qmp; the client commands' default is the first. */
+    static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
+
     private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--define", "--define-file",
             "--dialect", "--qemu-version", "--qemu-package",
             "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
@@ -102,14 +107,15 @@ final class ServeCommand {
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
         if (endpoints.isEmpty()) {
-            endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
+            endpoints = DEFAULT_ENDPOINTS;
         }
+        List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
             }
-            for (String s : args.all("--schema")) {
-                b.schemaFile(Path.of(s));
+            for (Path s : schemaFiles) {
+                b.schemaFile(s);
             }
             args.all("--define").forEach(b::define);
             for (String f : args.all("--define-file")) {
@@ -148,7 +154,7 @@ final class ServeCommand {
         try {
             server = b.build();
         } catch (IllegalArgumentException | UncheckedIOException e) {
-            err.println("jqmp serve: " + e.getMessage());
+            err.println("jqmp serve: " + withoutMachineResource(e.getMessage(), machine != null));
             return 2;
         }
         if (machine != null) {
@@ -167,7 +173,7 @@ final class ServeCommand {
             if (machine != null) {
                 machine.close();
             }
-            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            err.println("jqmp serve: " + ListenProblem.describe(server.config().listeners(), e));
             return 2;
         }
         out.println("jqmp: QMP server ready (dialect " + server.config().dialect().label() + ")");
@@ -203,6 +209,21 @@ final class ServeCommand {
             out.println("jqmp: stopped");
         }
         return 0;
+    }
+
+    /** A --schema argument that names a readable file, or a usage error saying what is wrong with it. */
+    private static Path schemaFile(String name) {
+        Path p = Path.of(name);
+        if (!Files.exists(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file does not exist");
+        }
+        if (Files.isDirectory(p)) {
+            throw new Args.UsageException("--schema " + name + ": is a directory, not a QAPI schema file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file is not readable (check its permissions)");
+        }
+        return p;
     }
 
     private static MachineConfig machineConfig(Args args) {
@@ -241,5 +262,18 @@ final class ServeCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
         }
+    }
+
+    /**
+     * A start-up error names the machine's declarations by what they are rather than by the
+     * resource inside the jar, and says how to serve a schema's own declaration instead.
+     */
+    static String withoutMachineResource(String message, boolean machine) {
+        String pattern = Pattern.quote(Machine.SCHEMA_RESOURCE) + ":\\d+";
+        if (!machine || !Pattern.compile(pattern).matcher(message).find()) {
+            return message;
+        }
+        return message.replaceAll(pattern, "the simulated machine's schema")
+                + "\nchange the declaration to fit, or serve without the machine (--no-machine)";
     }
 }

@@ -40,8 +40,9 @@ final class Migration {
     final Machine machine;
     final GuestMemory memory;
     final ReentrantLock lock = new ReentrantLock();
+    /** Written under lock; read without it. */
+    private volatile String status = "none";
     // Guarded by lock.
-    private String status = "none";
     private Role role = Role.NONE;
     private final Map<String, Boolean> capabilities = new LinkedHashMap<>();
     private MigrationChannel channel;
@@ -83,13 +84,9 @@ final class Migration {
 
     // ------------------------------------------------------------------ state
 
+    /** Never blocks. */
     String status() {
-        lock.lock();
-        try {
-            return status;
-        } finally {
-            lock.unlock();
-        }
+        return status;
     }
 
     Role role() {
@@ -115,9 +112,29 @@ final class Migration {
         }
     }
 
+    /**
+     * Changes the status and announces it. A status that ends the migration is announced after
+     * the run state it leaves the guest in (as QEMU's destination does for completed: "as soon as
+     * an external observer sees this event they might start to prod at the VM").
+     */
     private void setStatusLocked(String to) {
         if (status.equals(to)) {
             return;
+        }
+        switch (to) {
+            case "completed" -> {
+                if (role == Role.SOURCE) {
+                    machine.migrationCompleted();
+                } else {
+                    machine.incomingRunning();
+                }
+            }
+            case "failed", "cancelled" -> {
+                if (role == Role.SOURCE) {
+                    machine.migrationFailed();
+                }
+            }
+            default -> { }
         }
         status = to;
         if (to.equals("postcopy-recover")) {
@@ -161,7 +178,6 @@ final class Migration {
      */
     void channelFailed(MigrationChannel ch, Exception cause) {
         ch.close();
-        boolean resumeGuest = false;
         lock.lock();
         try {
             if (ch != channel) {
@@ -170,14 +186,8 @@ final class Migration {
             channel = null;
             switch (status) {
                 case "postcopy-active", "postcopy-recover" -> setStatusLocked("postcopy-paused");
-                case "setup", "active" -> {
-                    setStatusLocked("failed");
-                    resumeGuest = role == Role.SOURCE;
-                }
-                case "cancelling" -> {
-                    setStatusLocked("cancelled");
-                    resumeGuest = true;
-                }
+                case "setup", "active" -> setStatusLocked("failed");
+                case "cancelling" -> setStatusLocked("cancelled");
                 default -> {
                     return;
                 }
@@ -185,9 +195,6 @@ final class Migration {
             LOG.log(System.Logger.Level.INFO, "migration channel lost (" + role + ", now " + status + "): " + cause);
         } finally {
             lock.unlock();
-        }
-        if (resumeGuest) {
-            machine.migrationFailed();
         }
     }
 

@@ -3,7 +3,6 @@ package io.jqmp.machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.protocol.QmpException;
 import io.jqmp.schema.Defines;
 import io.jqmp.schema.IntrospectOptions;
@@ -11,6 +10,7 @@ import io.jqmp.schema.Schema;
 import io.jqmp.server.QmpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,16 +51,13 @@ class QemuSchemaMachineTest {
         server.start();
         try (QmpPeer qmp = QmpPeer.connect(socket)) {
             Schema alone = Schema.builder().define(Defines.read(defines)).load(schema).build();
-            assertEquals("{\"return\": " + JsonWriter.toJson(alone.introspect(IntrospectOptions.DEFAULT)) + "}",
-                    qmp.execute("query-qmp-schema", null));
-            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
-                    qmp.execute("query-status", null));
+            assertEquals(alone.introspect(IntrospectOptions.DEFAULT), qmp.call("query-qmp-schema", null));
+            assertEquals("running", qmp.status());
             qmp.ok("stop", null);
-            qmp.awaitEvent("\"event\": \"STOP\"");
-            assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Migration parameter 'compress-level' is not"
-                    + " simulated by this machine\"}}", qmp.execute("migrate-set-parameters", "{\"compress-level\": 1}"));
-            assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Command query-pci has no implementation\"}}",
-                    qmp.execute("query-pci", null));
+            qmp.awaitEvent("STOP");
+            qmp.fails("GenericError", "Migration parameter 'compress-level' is not simulated by this machine", false,
+                    "migrate-set-parameters", Map.of("compress-level", 1));
+            qmp.fails("GenericError", "Command query-pci has no implementation", false, "query-pci", null);
         } finally {
             machine.close();
             server.close();
