@@ -16,7 +16,8 @@ class QemuTest {
     @Test
     void fifoBlockerHoldsTheMainLoopAndOobOvertakes() throws IOException {
         Optional<Path> binary = Qemu.find();
-        assumeTrue(binary.isPresent(), "qemu-system-x86_64 not installed");
+        assumeTrue(binary.isPresent(), "qemu-system-x86_64 is not on the PATH (Debian package qemu-system-x86):"
+                + " the QEMU side of the benchmarks is not checked");
         try (Qemu q = Qemu.start(binary.get(), 2)) {
             assertTrue(q.version().startsWith("QEMU emulator version"), q.version());
             Target t = Target.open(q.endpointPattern(), "unix", "park", true);

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code jqmp call ENDPOINT COMMAND [ARGUMENTS]}: runs one command and prints its answer. Runs on
+ * {@code jqmp call [ENDPOINT] COMMAND [ARGUMENTS]}: runs one command and prints its answer. Runs on
  * the calling thread and blocks at most twice the timeout (connecting, then the command).
  */
 final class CallCommand {
@@ -20,11 +20,17 @@ final class CallCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp call ENDPOINT COMMAND ['{"json": "arguments"}'] [--oob] [--timeout SECONDS] [--pretty]
+            usage: jqmp call [ENDPOINT] COMMAND ['{"json": "arguments"}'] [--oob] [--timeout SECONDS] [--pretty]
                              [--tls-creds DIR]
 
-            Connects to a QMP server (unix:PATH, tcp:HOST:PORT or tls:HOST:PORT), negotiates, runs
-            COMMAND and prints its return value as JSON on stdout.
+            Connects to a QMP server, negotiates, runs COMMAND and prints its return value as JSON on
+            stdout. ENDPOINT is unix:PATH, tcp:HOST:PORT or tls:HOST:PORT; without it,
+            unix:./jqmp.sock, where 'jqmp serve' listens by default. For example:
+
+              jqmp call query-status
+              jqmp call unix:/tmp/qemu.sock migrate '{"uri": "tcp:127.0.0.1:4446"}'
+              jqmp call tcp:127.0.0.1:4444 query-yank --oob
+              jqmp call tls:qmp.example.com:4445 query-status --tls-creds ~/qmp-client
 
               --oob              send the command out-of-band (exec-oob); fails if oob is not offered
               --timeout SECONDS  for connecting and for the answer (default 30)
@@ -37,13 +43,14 @@ final class CallCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
         Args args = Args.parse(argv, Set.of("--timeout", ClientCommands.TLS_CREDS), Set.of("--oob", "--pretty"));
-        if (args.positional.size() < 2 || args.positional.size() > 3) {
-            throw new Args.UsageException("expected ENDPOINT COMMAND ['{\"json\": \"arguments\"}']");
+        ClientCommands.Positional where = ClientCommands.positional(args.positional);
+        List<String> rest = where.rest();
+        if (rest.isEmpty() || rest.size() > 2) {
+            throw new Args.UsageException("expected [ENDPOINT] COMMAND ['{\"json\": \"arguments\"}']");
         }
-        String endpoint = args.positional.get(0);
-        String command = args.positional.get(1);
-        Map<String, Object> arguments = args.positional.size() == 3
-                ? ClientCommands.parseArguments(args.positional.get(2)) : null;
+        String endpoint = where.endpoint();
+        String command = rest.get(0);
+        Map<String, Object> arguments = rest.size() == 2 ? ClientCommands.parseArguments(rest.get(1)) : null;
         Duration timeout = ClientCommands.timeout(args, 30);
         boolean oob = args.flag("--oob");
         QmpClient.Builder b = ClientCommands.builder(endpoint, args).connectTimeout(timeout).commandTimeout(timeout);
@@ -59,7 +66,7 @@ final class CallCommand {
             err.println(e.errorClass() + ": " + e.desc());
             return ClientCommands.QMP_ERROR;
         } catch (QmpConnectionException | QmpTimeoutException e) {
-            return ClientCommands.connectionProblem("call", endpoint, e, err);
+            return ClientCommands.connectionProblem("call", where, e, err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("jqmp call: interrupted");

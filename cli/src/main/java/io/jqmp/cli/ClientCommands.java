@@ -18,6 +18,9 @@ final class ClientCommands {
     private ClientCommands() {
     }
 
+    /** Where the client commands connect without an ENDPOINT: where {@code jqmp serve} listens by default. */
+    static final String DEFAULT_ENDPOINT = "unix:./jqmp.sock";
+
     /** Exit status for a QMP error answer. */
     static final int QMP_ERROR = 1;
     /** Exit status for a usage or connection problem. */
@@ -81,10 +84,31 @@ final class ClientCommands {
         return b;
     }
 
+    /**
+     * Splits a client command's positional arguments into the endpoint and the rest: the first
+     * one is the endpoint when it has a colon ({@code unix:PATH}, {@code tcp:HOST:PORT}; command
+     * names never do), else the endpoint is {@link #DEFAULT_ENDPOINT}.
+     */
+    static Positional positional(List<String> args) {
+        if (!args.isEmpty() && args.get(0).contains(":")) {
+            return new Positional(args.get(0), false, args.subList(1, args.size()));
+        }
+        return new Positional(DEFAULT_ENDPOINT, true, args);
+    }
+
+    /** The endpoint, whether it is the default, and the positional arguments after it. */
+    record Positional(String endpoint, boolean defaulted, List<String> rest) {
+    }
+
     /** A connection problem or a timeout on stderr, with what to check; returns {@link #CONNECTION}. */
-    static int connectionProblem(String command, String endpoint, QmpClientException e, java.io.PrintStream err) {
+    static int connectionProblem(String command, Positional where, QmpClientException e, java.io.PrintStream err) {
+        String endpoint = where.endpoint();
         err.println("jqmp " + command + ": " + e.getMessage());
-        if (e instanceof QmpTimeoutException) {
+        if (where.defaulted() && !(e instanceof QmpTimeoutException)) {
+            err.println("no ENDPOINT was given, so jqmp " + command + " tried " + endpoint + ", where './jqmp serve'"
+                    + " listens by default: start './jqmp serve' in this directory, or name the server, e.g."
+                    + " 'jqmp " + command + " unix:/path/to/qmp.sock ...' or 'jqmp " + command + " tcp:127.0.0.1:4444 ...'");
+        } else if (e instanceof QmpTimeoutException) {
             err.println("check that the server at " + endpoint + " is responsive (a busy main loop delays in-band"
                     + " commands) or raise --timeout");
         } else {

@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code jqmp events ENDPOINT [--filter NAME]...}: prints events as JSON lines until interrupted,
+ * {@code jqmp events [ENDPOINT] [--filter NAME]...}: prints events as JSON lines until interrupted,
  * until {@code --count} events were printed, or until the server goes away. The calling thread
  * waits; events are printed by the subscription's delivery thread.
  */
@@ -22,10 +22,12 @@ final class EventsCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp events ENDPOINT [--filter NAME]... [--count N] [--timeout SECONDS] [--tls-creds DIR]
+            usage: jqmp events [ENDPOINT] [--filter NAME]... [--count N] [--timeout SECONDS] [--tls-creds DIR]
 
             Connects to a QMP server, negotiates and prints every event as one JSON line on stdout,
-            exactly as received (timestamp included), until interrupted (Ctrl-C).
+            exactly as received (timestamp included), until interrupted (Ctrl-C). ENDPOINT is
+            unix:PATH, tcp:HOST:PORT or tls:HOST:PORT; without it, unix:./jqmp.sock, where 'jqmp serve' listens by
+            default.
 
               --filter NAME      only events called NAME (repeatable; default all)
               --count N          stop after N events
@@ -44,10 +46,12 @@ final class EventsCommand {
     /** Runs until {@code stop} opens, {@code --count} events were printed, or the connection ends. */
     static int run(List<String> argv, PrintStream out, PrintStream err, CountDownLatch stop) {
         Args args = Args.parse(argv, Set.of("--filter", "--count", "--timeout", ClientCommands.TLS_CREDS), Set.of());
-        if (args.positional.size() != 1) {
-            throw new Args.UsageException("expected ENDPOINT");
+        ClientCommands.Positional where = ClientCommands.positional(args.positional);
+        if (!where.rest().isEmpty()) {
+            throw new Args.UsageException("unexpected argument '" + where.rest().get(0) + "' (expected at most ENDPOINT:"
+                    + " unix:PATH, tcp:HOST:PORT or tls:HOST:PORT)");
         }
-        String endpoint = args.positional.get(0);
+        String endpoint = where.endpoint();
         Set<String> names = Set.copyOf(args.all("--filter"));
         int count = args.getInt("--count", 0);
         if (count < 0) {
@@ -94,7 +98,7 @@ final class EventsCommand {
             }
             return 0;
         } catch (QmpConnectionException e) {
-            return ClientCommands.connectionProblem("events", endpoint, e, err);
+            return ClientCommands.connectionProblem("events", where, e, err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;

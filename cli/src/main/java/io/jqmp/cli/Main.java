@@ -19,6 +19,9 @@ public final class Main {
               events   print a QMP server's events as JSON lines
               help     show this text, or 'jqmp help COMMAND' for one command
 
+            call, shell and events connect to unix:./jqmp.sock unless given an ENDPOINT
+            (unix:PATH, tcp:HOST:PORT or tls:HOST:PORT), e.g. 'jqmp call query-status'.
+
             run by the ./jqmp launcher (they build other modules):
               test     build and run the test suite
               bench    JMH benchmarks against jqmp and QEMU; writes docs/benchmarks.md (--quick: ~2 min)
@@ -56,22 +59,36 @@ public final class Main {
             };
         } catch (Args.UsageException e) {
             err.println("jqmp " + command + ": " + e.getMessage());
-            err.println("run 'jqmp help " + command + "' for the options");
+            err.println(command.equals("help") ? "run 'jqmp help' for the list"
+                    : "run 'jqmp help " + command + "' for the options");
             return 2;
         }
     }
 
+    /** The launcher's own commands (the ./jqmp script runs them; this class only describes them). */
+    static final String LAUNCHER_USAGE = """
+            usage: ./jqmp test [MAVEN OPTIONS]
+                   ./jqmp bench [--quick | --rewrite]
+                   ./jqmp stress SCENARIO [OPTIONS]   (./jqmp stress --help lists them)
+                   ./jqmp fuzz TARGET [--duration 60s]
+                   ./jqmp build
+
+            These are run by the ./jqmp script in a source checkout, because they build other
+            modules: test runs the whole test suite (installing qemu-system-x86 first when it is
+            missing and apt-get may be used); bench writes docs/benchmarks.md; stress and fuzz are
+            described in docs/stress.md; build rebuilds the command-line jar.
+            """;
+
     private static int help(String command, PrintStream out) {
-        if ("serve".equals(command)) {
-            out.print(ServeCommand.USAGE);
-        } else if ("call".equals(command)) {
-            out.print(CallCommand.USAGE);
-        } else if ("shell".equals(command)) {
-            out.print(ShellCommand.USAGE);
-        } else if ("events".equals(command)) {
-            out.print(EventsCommand.USAGE);
-        } else {
-            out.print(USAGE);
+        switch (command == null ? "" : command) {
+            case "serve" -> out.print(ServeCommand.USAGE);
+            case "call" -> out.print(CallCommand.USAGE);
+            case "shell" -> out.print(ShellCommand.USAGE);
+            case "events" -> out.print(EventsCommand.USAGE);
+            case "test", "bench", "stress", "fuzz", "build" -> out.print(LAUNCHER_USAGE);
+            case "", "help" -> out.print(USAGE);
+            default -> throw new Args.UsageException("no command '" + command + "'; the commands are serve, call,"
+                    + " shell, events, test, bench, stress, fuzz and build");
         }
         return 0;
     }

@@ -13,9 +13,11 @@ import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -47,10 +49,18 @@ final class ServeCommand {
               --input-budget SIZE     heap for large requests of all clients together, K/M/G suffixes
                                       (default a quarter of the maximum heap)
               --output-budget SIZE    unread output of all clients together (default a quarter of the heap)
-              --schema FILE           add a QAPI schema file; its commands answer an error saying
-                                      they have no implementation (repeatable)
+              --schema FILE           add a QAPI schema file (repeatable). Its definitions replace
+                                      the built-in and machine ones of the same name; if it
+                                      declares qmp_capabilities (as QEMU's qapi/qapi-schema.json
+                                      does) it is the whole schema. Commands neither jqmp nor the
+                                      machine implements answer an error saying so
+              --define NAME           a name the schema's 'if' conditions test, e.g. CONFIG_VNC
+                                      (repeatable)
+              --define-file FILE      names for 'if' conditions, one a line, '#' comments
+                                      (repeatable; see docs/qemu-schema.md)
               --dialect current|2.12  protocol form (default %s; 2.12 = the first OOB design)
               --qemu-version X.Y.Z    version in the greeting and query-version (default %s)
+              --qemu-package TEXT     'package' in the greeting and query-version (default "%s")
               --max-clients N         connections served at once (default %d)
               --max-pending N         in-band requests a client may queue (default %d)
               --monitor-idle NAME     monitor thread idle strategy: %s (default %s)
@@ -67,11 +77,15 @@ final class ServeCommand {
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
-            """.formatted(D.dialect().label(), version(D.version()), D.maxConnections(), D.maxPendingInband(),
+            """.formatted(D.dialect().label(), version(D.version()), D.version().packageName(), D.maxConnections(), D.maxPendingInband(),
             IdleStrategy.NAMES, D.monitorIdle().get(), MachineConfig.defaults().memory() >> 20,
             MachineConfig.defaults().dirtyRate());
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
+    /** Where serve listens without --qmp; the client commands' default is the first. */
+    static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
+
+    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--define", "--define-file",
+            "--dialect", "--qemu-version", "--qemu-package",
             "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate",
             "--tls-creds", "--tls-verify-peer", "--tls-authz", "--input-budget", "--output-budget");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
@@ -119,20 +133,26 @@ final class ServeCommand {
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
         if (endpoints.isEmpty()) {
-            endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
+            endpoints = DEFAULT_ENDPOINTS;
         }
+        List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
             }
-            for (String s : args.all("--schema")) {
-                b.schemaFile(Path.of(s));
+            for (Path s : schemaFiles) {
+                b.schemaFile(s);
+            }
+            args.all("--define").forEach(b::define);
+            for (String f : args.all("--define-file")) {
+                b.defineFile(Path.of(f));
             }
             b.fallbackHandler(ctx -> {
                 throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
             });
             b.dialect(Dialect.parse(args.get("--dialect", D.dialect().label())));
-            b.version(parseVersion(args.get("--qemu-version", version(D.version()))));
+            b.version(parseVersion(args.get("--qemu-version", version(D.version())),
+                    args.get("--qemu-package", D.version().packageName())));
             b.maxConnections(args.getInt("--max-clients", D.maxConnections()));
             b.maxPendingInband(args.getInt("--max-pending", D.maxPendingInband()));
             String idle = args.get("--monitor-idle", null);
@@ -162,7 +182,7 @@ final class ServeCommand {
         try {
             server = b.build();
         } catch (IllegalArgumentException | UncheckedIOException e) {
-            err.println("jqmp serve: " + e.getMessage());
+            err.println("jqmp serve: " + withoutMachineResource(e.getMessage(), machine != null));
             return 2;
         }
         if (machine != null) {
@@ -181,7 +201,7 @@ final class ServeCommand {
             if (machine != null) {
                 machine.close();
             }
-            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            err.println("jqmp serve: " + ListenProblem.describe(server.config().listeners(), e));
             return 2;
         }
         out.println("jqmp: QMP server ready (dialect " + server.config().dialect().label() + ")");
@@ -257,6 +277,21 @@ final class ServeCommand {
                 out == null ? d.output() : MachineConfig.parseSize(out), d.inputWait()));
     }
 
+    /** A --schema argument that names a readable file, or a usage error saying what is wrong with it. */
+    private static Path schemaFile(String name) {
+        Path p = Path.of(name);
+        if (!Files.exists(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file does not exist");
+        }
+        if (Files.isDirectory(p)) {
+            throw new Args.UsageException("--schema " + name + ": is a directory, not a QAPI schema file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new Args.UsageException("--schema " + name + ": the file is not readable (check its permissions)");
+        }
+        return p;
+    }
+
     private static MachineConfig machineConfig(Args args) {
         MachineConfig c = MachineConfig.defaults().withName(args.get("--name", null));
         String memory = args.get("--memory", null);
@@ -282,16 +317,29 @@ final class ServeCommand {
         return v.major() + "." + v.minor() + "." + v.micro();
     }
 
-    private static QmpServerConfig.Version parseVersion(String text) {
+    private static QmpServerConfig.Version parseVersion(String text, String packageName) {
         String[] parts = text.split("\\.");
         if (parts.length != 3) {
             throw new IllegalArgumentException("--qemu-version needs MAJOR.MINOR.MICRO, got '" + text + "'");
         }
         try {
             return new QmpServerConfig.Version(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]), D.version().packageName());
+                    Long.parseLong(parts[2]), packageName);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
         }
+    }
+
+    /**
+     * A start-up error names the machine's declarations by what they are rather than by the
+     * resource inside the jar, and says how to serve a schema's own declaration instead.
+     */
+    static String withoutMachineResource(String message, boolean machine) {
+        String pattern = Pattern.quote(Machine.SCHEMA_RESOURCE) + ":\\d+";
+        if (!machine || !Pattern.compile(pattern).matcher(message).find()) {
+            return message;
+        }
+        return message.replaceAll(pattern, "the simulated machine's schema")
+                + "\nchange the declaration to fit, or serve without the machine (--no-machine)";
     }
 }

@@ -22,18 +22,20 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
 /**
- * {@code jqmp shell ENDPOINT}: an interactive QMP shell in the manner of QEMU's qmp-shell, with
+ * {@code jqmp shell [ENDPOINT]}: an interactive QMP shell in the manner of QEMU's qmp-shell, with
  * line editing, history and TAB completion (JLine). Runs on the calling thread; events are printed
- * above the prompt by the event subscription's thread as they arrive.
+ * above the prompt as they arrive, events and answers in their order on the wire ({@link WireOrder}).
  */
 final class ShellCommand {
     private ShellCommand() {
     }
 
     static final String USAGE = """
-            usage: jqmp shell ENDPOINT [--timeout SECONDS] [--no-oob] [--history FILE] [--tls-creds DIR]
+            usage: jqmp shell [ENDPOINT] [--timeout SECONDS] [--no-oob] [--history FILE] [--tls-creds DIR]
 
-            An interactive QMP shell. Type a command and its arguments as key=value pairs:
+            An interactive QMP shell. ENDPOINT is unix:PATH, tcp:HOST:PORT or tls:HOST:PORT; without it,
+            unix:./jqmp.sock, where 'jqmp serve' listens by default. Type a command and its
+            arguments as key=value pairs:
 
               (QEMU) query-version
               (QEMU) blockdev-add driver=null-co node-name=n0 read-zeroes=true
@@ -42,7 +44,8 @@ final class ShellCommand {
               (QEMU) {"execute": "query-status"}   a whole JSON request
 
             Values are JSON when they parse as one JSON value, else strings; a.b=1 makes nested objects.
-            TAB completes command names and argument names. Events are printed as they arrive.
+            TAB completes command names and argument names. Events are printed as they arrive, in
+            their order on the wire relative to the answers.
             Ctrl-D quits; history is kept in ~/.jqmp_history unless --history says otherwise.
 
               --timeout SECONDS  for connecting and for each command (default 30)
@@ -51,8 +54,9 @@ final class ShellCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
         Args args = Args.parse(argv, Set.of("--timeout", "--history", ClientCommands.TLS_CREDS), Set.of("--no-oob"));
-        if (args.positional.size() != 1) {
-            throw new Args.UsageException("expected ENDPOINT");
+        if (args.positional.size() > 1) {
+            throw new Args.UsageException("unexpected argument '" + args.positional.get(1) + "' (expected at most ENDPOINT:"
+                    + " unix:PATH, tcp:HOST:PORT or tls:HOST:PORT)");
         }
         try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
             return run(args, terminal, err);
@@ -64,25 +68,22 @@ final class ShellCommand {
 
     /** Runs the shell on {@code terminal} until end of input; returns the exit status. */
     static int run(Args args, Terminal terminal, PrintStream err) {
-        String endpoint = args.positional.get(0);
+        ClientCommands.Positional where = ClientCommands.positional(args.positional);
+        String endpoint = where.endpoint();
         Duration timeout = ClientCommands.timeout(args, 30);
         QmpClient.Builder b = ClientCommands.builder(endpoint, args).connectTimeout(timeout).commandTimeout(timeout);
         if (args.flag("--no-oob")) {
             b.oob(false);
         }
         String historyFile = args.get("--history", Path.of(System.getProperty("user.home"), ".jqmp_history").toString());
-        LineReader[] readerRef = new LineReader[1];
-        // Events may come before the reader exists; they go straight to the terminal then.
-        b.onEvent(e -> true, e -> {
-            String line = JsonWriter.toJson(e.message());
-            LineReader r = readerRef[0];
-            if (r != null) {
-                r.printAbove(line);
-            } else {
-                terminal.writer().println(line);
-                terminal.writer().flush();
-            }
+        // Events may come before the line reader exists; they go straight to the terminal then.
+        WireOrder screen = new WireOrder(text -> {
+            terminal.writer().println(text);
+            terminal.writer().flush();
         });
+        // The filter runs on the client's reader thread, in arrival order: it prints, and the
+        // subscription's own delivery thread gets nothing.
+        b.onEvent(screen::event, e -> { });
         try (QmpClient qmp = b.connect()) {
             ShellCompletion completion = completion(qmp);
             LineReader reader = LineReaderBuilder.builder()
@@ -96,11 +97,10 @@ final class ShellCommand {
                     })
                     .variable(LineReader.HISTORY_FILE, Path.of(historyFile))
                     .build();
-            readerRef[0] = reader;
-            terminal.writer().println("Connected to " + endpoint + " (" + version(qmp) + (qmp.oobEnabled()
+            screen.print("Connected to " + endpoint + " (" + version(qmp) + (qmp.oobEnabled()
                     ? ", oob enabled" : "") + "). " + completion.commands().size()
                     + " commands; TAB completes, Ctrl-D quits.");
-            terminal.writer().flush();
+            screen.printTo(reader::printAbove);
             while (true) {
                 String line;
                 try {
@@ -111,42 +111,59 @@ final class ShellCommand {
                     break;
                 }
                 if (!qmp.isOpen()) {
-                    terminal.writer().println("connection lost: " + qmp.closeCause().getMessage());
-                    terminal.writer().flush();
+                    screen.print("connection lost: " + qmp.closeCause().getMessage());
                     return ClientCommands.CONNECTION;
                 }
-                terminal.writer().println(execute(qmp, line));
-                terminal.writer().flush();
+                if (!execute(qmp, line, screen)) {
+                    screen.print("interrupted");
+                    return ClientCommands.CONNECTION;
+                }
             }
             return 0;
         } catch (QmpConnectionException e) {
-            return ClientCommands.connectionProblem("shell", endpoint, e, err);
+            return ClientCommands.connectionProblem("shell", where, e, err);
         }
     }
 
-    /** Runs one input line and returns what to print. */
-    static String execute(QmpClient qmp, String line) {
+    /**
+     * Runs one input line and prints its answer, or why there is none, in wire order; returns
+     * once it is printed (false if interrupted while waiting).
+     */
+    static boolean execute(QmpClient qmp, String line, WireOrder screen) {
         ShellSyntax.Command c;
         try {
             c = ShellSyntax.parse(line);
         } catch (IllegalArgumentException e) {
-            return "error: " + e.getMessage();
+            screen.print("error: " + e.getMessage());
+            return true;
         }
         if (c == null) {
-            return "";
+            screen.print("");
+            return true;
         }
         try {
-            Object result = c.oob() ? qmp.callOob(c.name(), c.arguments()) : qmp.call(c.name(), c.arguments());
-            // QEMU's pretty form of {} is "{\n}"; a shell reads better with "{}".
-            return result instanceof Map<?, ?> m && m.isEmpty() ? "{}" : JsonWriter.toJson(result, true);
-        } catch (QmpErrorException e) {
-            return e.errorClass() + ": " + e.desc();
-        } catch (QmpConnectionException | QmpTimeoutException e) {
-            return "error: " + e.getMessage();
+            screen.command(() -> c.oob() ? qmp.executeOob(c.name(), c.arguments()) : qmp.execute(c.name(), c.arguments()),
+                    ShellCommand::answer).get();
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            screen.print("error: " + e.getCause());
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "interrupted";
+            return false;
         }
+    }
+
+    /** What the shell prints for a command's outcome. */
+    static String answer(Object result, Throwable failure) {
+        if (failure instanceof QmpErrorException e) {
+            return e.errorClass() + ": " + e.desc();
+        }
+        if (failure != null) {
+            return "error: " + failure.getMessage();
+        }
+        // QEMU's pretty form of {} is "{\n}"; a shell reads better with "{}".
+        return result instanceof Map<?, ?> m && m.isEmpty() ? "{}" : JsonWriter.toJson(result, true);
     }
 
     private static String version(QmpClient qmp) {

@@ -7,9 +7,7 @@ import io.jqmp.internal.tls.TestCertificates;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.TlsCredentials;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,8 +25,8 @@ class ClientCliTest {
     Path dir;
     QmpServer server;
     String endpoint;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    final Screen out = new Screen();
+    final Screen err = new Screen();
 
     @BeforeEach
     void start() throws IOException {
@@ -54,7 +52,7 @@ class ClientCliTest {
     }
 
     int main(String... argv) {
-        return Main.run(List.of(argv), new PrintStream(out, true), new PrintStream(err, true));
+        return Main.run(List.of(argv), out.printStream(), err.printStream());
     }
 
     @Test
@@ -93,10 +91,25 @@ class ClientCliTest {
         assertTrue(err.toString().startsWith("jqmp call: the arguments must be one JSON object"), err.toString());
         err.reset();
         assertEquals(2, main("call", endpoint));
-        assertTrue(err.toString().startsWith("jqmp call: expected ENDPOINT COMMAND"), err.toString());
+        assertTrue(err.toString().startsWith("jqmp call: expected [ENDPOINT] COMMAND"), err.toString());
         err.reset();
         assertEquals(2, main("call", "udp:1", "query-version"));
         assertTrue(err.toString().contains("expected unix:PATH, tcp:HOST:PORT or tls:HOST:PORT"), err.toString());
+    }
+
+    @Test
+    void withoutAnEndpointTheClientCommandsUseServesDefaultSocket() {
+        assertEquals(ServeCommand.DEFAULT_ENDPOINTS.get(0), ClientCommands.DEFAULT_ENDPOINT);
+        assertEquals(new ClientCommands.Positional("unix:./jqmp.sock", true, List.of("query-status")),
+                ClientCommands.positional(List.of("query-status")));
+        assertEquals(new ClientCommands.Positional("tcp:127.0.0.1:1", false, List.of("stop", "{}")),
+                ClientCommands.positional(List.of("tcp:127.0.0.1:1", "stop", "{}")));
+        // Nothing listens on ./jqmp.sock in the module directory: the message says what was tried and the fix.
+        assertEquals(2, main("call", "query-status", "--timeout", "5"));
+        String text = err.toString();
+        assertTrue(text.startsWith("jqmp call: cannot connect to unix:./jqmp.sock: "), text);
+        assertTrue(text.contains("no ENDPOINT was given, so jqmp call tried unix:./jqmp.sock, where './jqmp serve' listens"
+                + " by default: start './jqmp serve' in this directory, or name the server"), text);
     }
 
     @Test
@@ -104,9 +117,9 @@ class ClientCliTest {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(-1);
         Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
-                List.of(endpoint, "--filter", "CLI_EVENT", "--count", "2"), new PrintStream(out, true),
-                new PrintStream(err, true), stop)));
-        awaitText(err, "jqmp events: connected to " + endpoint + ", waiting for CLI_EVENT (Ctrl-C to stop)\n");
+                List.of(endpoint, "--filter", "CLI_EVENT", "--count", "2"), out.printStream(),
+                err.printStream(), stop)));
+        err.await("jqmp events: connected to " + endpoint + ", waiting for CLI_EVENT (Ctrl-C to stop)\n");
         server.events().emit("CLI_OTHER", null);
         server.events().emit("CLI_EVENT", Map.of("n", 1L));
         server.events().emit("CLI_EVENT", Map.of("n", 2L));
@@ -122,10 +135,10 @@ class ClientCliTest {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(-1);
         Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
-                List.of(endpoint), new PrintStream(out, true), new PrintStream(err, true), stop)));
-        awaitText(err, "(Ctrl-C to stop)\n");
+                List.of(endpoint), out.printStream(), err.printStream(), stop)));
+        err.await("(Ctrl-C to stop)\n");
         server.events().emit("CLI_OTHER", null);
-        awaitText(out, "\"event\": \"CLI_OTHER\"}\n");
+        out.await("\"event\": \"CLI_OTHER\"}\n");
         server.close();
         t.join(10_000);
         assertEquals(2, status.get());
@@ -138,20 +151,12 @@ class ClientCliTest {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(-1);
         Thread t = Thread.ofVirtual().start(() -> status.set(EventsCommand.run(
-                List.of(endpoint), new PrintStream(out, true), new PrintStream(err, true), stop)));
-        awaitText(err, "(Ctrl-C to stop)\n");
+                List.of(endpoint), out.printStream(), err.printStream(), stop)));
+        err.await("(Ctrl-C to stop)\n");
         stop.countDown();
         t.join(10_000);
         assertEquals(0, status.get());
         assertEquals("", out.toString());
-    }
-
-    static void awaitText(ByteArrayOutputStream stream, String text) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!stream.toString().contains(text) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertTrue(stream.toString().contains(text), stream.toString());
     }
 
     /** call, events and the option's checks over a tls: endpoint, with certificates made for the run. */

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -107,31 +105,42 @@ class ShellTest {
         assertEquals(List.of(), new ShellCompletion(List.of("x"), null).candidates(List.of("x", ""), 1));
     }
 
+    /** Runs the shell on a dumb terminal against {@code server}, types {@code input} once it prompts; returns the screen. */
+    private String shell(QmpServer server, String input, String lastOutput) throws Exception {
+        return shell(server, input, lastOutput, 1);
+    }
+
+    /** As above, waiting until {@code lastOutput} was printed {@code times} times before ending the input. */
+    private String shell(QmpServer server, String input, String lastOutput, int times) throws Exception {
+        Screen screen = new Screen();
+        Screen err = new Screen();
+        PipedOutputStream keyboard = new PipedOutputStream();
+        PipedInputStream in = new PipedInputStream(keyboard, 65536);
+        AtomicInteger status = new AtomicInteger(-1);
+        try (Terminal t = TerminalBuilder.builder().system(false).type("dumb").streams(in, screen).build()) {
+            Args args = Args.parse(List.of(server.endpoints().get(0).toString(), "--history",
+                    dir.resolve("history").toString()), Set.of("--timeout", "--history"), Set.of("--no-oob"));
+            Thread shell = Thread.ofVirtual().start(() -> status.set(ShellCommand.run(args, t, err.printStream())));
+            // Type only once the shell is connected and prompting, as a person would.
+            screen.await("(QEMU) ");
+            keyboard.write(input.getBytes(StandardCharsets.UTF_8));
+            keyboard.flush();
+            screen.await(lastOutput, times);
+            keyboard.close();
+            shell.join(Screen.TIMEOUT.toMillis());
+        }
+        assertEquals(0, status.get());
+        assertEquals("", err.toString());
+        String text = screen.toString().replace("\r\n", "\n");
+        return text.substring(0, text.lastIndexOf("(QEMU) ") + 7);
+    }
+
     @Test
     void theShellRunsLinesOnADumbTerminal() throws Exception {
         try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).xOobTest(true)
                 .build().start()) {
-            String input = "query-version\n!x-oob-test lock=false\nx-oob-test lock=1\nbad syntax\n";
-            ByteArrayOutputStream screen = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            PipedOutputStream keyboard = new PipedOutputStream();
-            PipedInputStream in = new PipedInputStream(keyboard, 65536);
-            AtomicInteger status = new AtomicInteger(-1);
-            Thread shell;
-            try (Terminal t = TerminalBuilder.builder().system(false).type("dumb").streams(in, screen).build()) {
-                Args args = Args.parse(List.of(server.endpoints().get(0).toString(), "--history",
-                        dir.resolve("history").toString()), Set.of("--timeout", "--history"), Set.of("--no-oob"));
-                shell = Thread.ofVirtual().start(() -> status.set(ShellCommand.run(args, t, new PrintStream(err, true))));
-                // Type only once the shell is connected and prompting, as a person would.
-                ClientCliTest.awaitText(screen, "(QEMU) ");
-                keyboard.write(input.getBytes(StandardCharsets.UTF_8));
-                keyboard.flush();
-                ClientCliTest.awaitText(screen, "error: Expected a key=value pair, got 'syntax'");
-                keyboard.close();
-                shell.join(10_000);
-            }
-            assertEquals(0, status.get());
-            String text = screen.toString(StandardCharsets.UTF_8).replace("\r\n", "\n");
+            String text = shell(server, "query-version\n!x-oob-test lock=false\nx-oob-test lock=1\nbad syntax\n",
+                    "error: Expected a key=value pair, got 'syntax'");
             assertEquals("Connected to " + server.endpoints().get(0) + " (QEMU 7.2.0, oob enabled). 5 commands;"
                     + " TAB completes, Ctrl-D quits.\n"
                     + "(QEMU) {\n    \"qemu\": {\n        \"minor\": 2,\n        \"micro\": 0,\n        \"major\": 7\n"
@@ -139,8 +148,39 @@ class ShellTest {
                     + "(QEMU) {}\n"
                     + "(QEMU) GenericError: Invalid parameter type for 'lock', expected: boolean\n"
                     + "(QEMU) error: Expected a key=value pair, got 'syntax'\n"
-                    + "(QEMU) ", text.substring(0, text.lastIndexOf("(QEMU) ") + 7));
-            assertEquals("", err.toString());
+                    + "(QEMU) ", text);
+        }
+    }
+
+    @Test
+    void eventsAndAnswersArePrintedInWireOrder() throws Exception {
+        Path schema = dir.resolve("burst.json");
+        java.nio.file.Files.writeString(schema, """
+                { 'command': 'burst', 'data': { 'tag': 'str' } }
+                { 'event': 'BURST', 'data': { 'tag': 'str', 'i': 'int' } }
+                """);
+        int events = 30;
+        try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).schemaFile(schema)
+                .handler("burst", ctx -> {
+                    // Emitted before the answer, so they precede it on the wire.
+                    for (int i = 0; i < events; i++) {
+                        ctx.server().events().emit("BURST", Map.of("tag", ctx.arguments().get("tag"), "i", (long) i));
+                    }
+                    return null;
+                }).build().start()) {
+            String text = shell(server, "burst tag=a\nburst tag=b\nburst tag=c\n", "{}", 3);
+            StringBuilder expected = new StringBuilder();
+            for (String tag : List.of("a", "b", "c")) {
+                expected.append("(QEMU) ");
+                for (int i = 0; i < events; i++) {
+                    expected.append("{\"timestamp\": T, \"event\": \"BURST\", \"data\": {\"i\": ").append(i)
+                            .append(", \"tag\": \"").append(tag).append("\"}}\n");
+                }
+                expected.append("{}\n");
+            }
+            expected.append("(QEMU) ");
+            assertEquals(expected.toString(), text.substring(text.indexOf("(QEMU) "))
+                    .replaceAll("\\{\"seconds\": \\d+, \"microseconds\": \\d+\\}", "T"));
         }
     }
 }

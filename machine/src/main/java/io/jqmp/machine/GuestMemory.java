@@ -38,6 +38,7 @@ final class GuestMemory {
     private final AtomicLong dirtyCount = new AtomicLong();
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition arrived = waitLock.newCondition();
+    private final Condition waitBegan = waitLock.newCondition();
     /** Pages somebody is waiting for, and how many waiters each has. */
     private final ConcurrentHashMap<Integer, Integer> waited = new ConcurrentHashMap<>();
     private final AtomicLong pageWaits = new AtomicLong();
@@ -106,6 +107,7 @@ final class GuestMemory {
             requester.accept(p);
             waitLock.lock();
             try {
+                waitBegan.signalAll();
                 while (isAbsent(p)) {
                     if (closed) {
                         throw new IllegalStateException("guest memory closed while waiting for page " + p);
@@ -132,6 +134,26 @@ final class GuestMemory {
     /** How many times a guest access had to wait for a page. */
     long pageWaits() {
         return pageWaits.get();
+    }
+
+    /**
+     * Blocks until {@link #pageWaits()} reaches {@code count} (the last of them has begun to
+     * wait), at most {@code timeoutNanos}; whether it did. Any thread.
+     */
+    boolean awaitPageWaits(long count, long timeoutNanos) throws InterruptedException {
+        waitLock.lock();
+        try {
+            long left = timeoutNanos;
+            while (pageWaits.get() < count) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = waitBegan.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            waitLock.unlock();
+        }
     }
 
     /** The vCPU's write: adds {@code delta} to the long at {@code offset}; the page must be here. */

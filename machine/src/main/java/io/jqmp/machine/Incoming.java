@@ -138,8 +138,7 @@ final class Incoming {
                 }
                 case MigrationChannel.PRECOPY_END -> {
                     ch.send(MigrationChannel.ACK, 0, null);
-                    mig.completed(ch);
-                    mig.machine.incomingRunning();
+                    mig.completed(ch); // the guest runs first, then completed is announced
                     return;
                 }
                 case MigrationChannel.POSTCOPY_END -> {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 
 /**
  * A simulated virtual machine behind a {@link QmpServer}: guest memory, a vCPU, QEMU's run states
@@ -44,12 +45,17 @@ public final class Machine implements AutoCloseable {
     private final GuestMemory memory;
     private final Vcpu vcpu;
     private final Migration migration;
-    /** Guards the run state; held briefly, never across a wait. */
+    /**
+     * Guards run state changes; held briefly, never across a wait. Taken after
+     * {@link Migration#lock} when both are needed, never before it.
+     */
     private final ReentrantLock stateLock = new ReentrantLock();
-    private String runState;
+    /** Written under stateLock; read without it, so an observer of any thread may look at it. */
+    private volatile String runState;
     private boolean autostart = true;
     private volatile QmpServer server;
     private volatile Runnable quitHook = () -> { };
+    private volatile BiConsumer<String, Map<String, Object>> emitObserver = (event, data) -> { };
 
     /** Creates the machine; nothing runs before {@link #start}. */
     public Machine(MachineConfig config) {
@@ -67,7 +73,7 @@ public final class Machine implements AutoCloseable {
 
     /** Adds the machine's schema and handlers to {@code builder}; returns it. */
     public QmpServer.Builder install(QmpServer.Builder builder) {
-        return builder.schemaResource(SCHEMA_RESOURCE)
+        return builder.defaultSchemaResource(SCHEMA_RESOURCE)
                 .handler("query-status", ctx -> queryStatus())
                 .handler("query-name", ctx -> config.name() == null ? Map.of() : Map.of("name", config.name()))
                 .handler("stop", ctx -> stop())
@@ -154,17 +160,12 @@ public final class Machine implements AutoCloseable {
         this.quitHook = Objects.requireNonNull(hook);
     }
 
-    /** The run state as query-status names it. Any thread. */
+    /** The run state as query-status names it. Any thread; never blocks. */
     public String runState() {
-        stateLock.lock();
-        try {
-            return runState;
-        } finally {
-            stateLock.unlock();
-        }
+        return runState;
     }
 
-    /** The migration status as query-migrate names it. Any thread. */
+    /** The migration status as query-migrate names it. Any thread; never blocks. */
     public String migrationStatus() {
         return migration.status();
     }
@@ -179,6 +180,14 @@ public final class Machine implements AutoCloseable {
         return memory.pageWaits();
     }
 
+    /**
+     * Blocks until {@code count} guest accesses have waited for a page, at most {@code timeout};
+     * whether they did. Any thread.
+     */
+    public boolean awaitPageWaits(long count, java.time.Duration timeout) throws InterruptedException {
+        return memory.awaitPageWaits(count, timeout.toNanos());
+    }
+
     /** Stops the vCPU and the migration threads, and fails page waits. Idempotent; any thread. */
     @Override
     public void close() {
@@ -189,11 +198,26 @@ public final class Machine implements AutoCloseable {
 
     // ------------------------------------------------------------------ run state
 
+    /**
+     * Emits an event, always after the state it announces is in place (a client that reacts to
+     * it at once must find the machine as the event says). Called with the lock that guards that
+     * state held, so that events leave in the order of the changes; never blocks.
+     */
     void emit(String event, Map<String, Object> data) {
+        emitObserver.accept(event, data);
         QmpServer s = server;
         if (s != null) {
             s.events().emit(event, data);
         }
+    }
+
+    /**
+     * Calls {@code observer} on the emitting thread just before each event goes to the server,
+     * with the machine's locks held: it may read {@link #runState()} and
+     * {@link #migrationStatus()}, and must not block. For tests.
+     */
+    void observeEmits(BiConsumer<String, Map<String, Object>> observer) {
+        this.emitObserver = Objects.requireNonNull(observer);
     }
 
     private Map<String, Object> queryStatus() {
@@ -293,7 +317,7 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Migration thread: the source's migration completed. */
+    /** The source's migration is about to announce completed (Migration's lock held). */
     void migrationCompleted() {
         stateLock.lock();
         try {
@@ -303,7 +327,10 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Any thread: a source migration failed or was cancelled; a guest stopped for it runs again. */
+    /**
+     * A source migration is about to announce failed or cancelled (Migration's lock held): a guest
+     * stopped for it runs again.
+     */
     void migrationFailed() {
         stateLock.lock();
         try {
@@ -317,7 +344,10 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Migration thread: the destination may run (postcopy started, or precopy completed). */
+    /**
+     * The destination may run: postcopy started (after its postcopy-active event, as QEMU), or
+     * the precopy is about to announce completed (Migration's lock held).
+     */
     void incomingRunning() {
         stateLock.lock();
         try {

@@ -30,6 +30,8 @@ final class Migration {
             "x-ignore-shared", "validate-uuid", "background-snapshot", "zero-copy-send", "postcopy-preempt");
     /** Capabilities with an effect here (return-path is always on: the simulation always has one). */
     private static final Set<String> SIMULATED = Set.of("events", "postcopy-ram", "return-path");
+    private static final Set<String> SIMULATED_PARAMETERS = Set.of("max-bandwidth", "downtime-limit",
+            "max-postcopy-bandwidth");
     private static final Set<String> RUNNING = Set.of("setup", "cancelling", "active", "postcopy-active",
             "postcopy-paused", "postcopy-recover", "pre-switchover", "device", "wait-unplug");
 
@@ -38,8 +40,9 @@ final class Migration {
     final Machine machine;
     final GuestMemory memory;
     final ReentrantLock lock = new ReentrantLock();
+    /** Written under lock; read without it. */
+    private volatile String status = "none";
     // Guarded by lock.
-    private String status = "none";
     private Role role = Role.NONE;
     private final Map<String, Boolean> capabilities = new LinkedHashMap<>();
     private MigrationChannel channel;
@@ -81,13 +84,9 @@ final class Migration {
 
     // ------------------------------------------------------------------ state
 
+    /** Never blocks. */
     String status() {
-        lock.lock();
-        try {
-            return status;
-        } finally {
-            lock.unlock();
-        }
+        return status;
     }
 
     Role role() {
@@ -113,9 +112,29 @@ final class Migration {
         }
     }
 
+    /**
+     * Changes the status and announces it. A status that ends the migration is announced after
+     * the run state it leaves the guest in (as QEMU's destination does for completed: "as soon as
+     * an external observer sees this event they might start to prod at the VM").
+     */
     private void setStatusLocked(String to) {
         if (status.equals(to)) {
             return;
+        }
+        switch (to) {
+            case "completed" -> {
+                if (role == Role.SOURCE) {
+                    machine.migrationCompleted();
+                } else {
+                    machine.incomingRunning();
+                }
+            }
+            case "failed", "cancelled" -> {
+                if (role == Role.SOURCE) {
+                    machine.migrationFailed();
+                }
+            }
+            default -> { }
         }
         status = to;
         if (to.equals("postcopy-recover")) {
@@ -159,7 +178,6 @@ final class Migration {
      */
     void channelFailed(MigrationChannel ch, Exception cause) {
         ch.close();
-        boolean resumeGuest = false;
         lock.lock();
         try {
             if (ch != channel) {
@@ -168,14 +186,8 @@ final class Migration {
             channel = null;
             switch (status) {
                 case "postcopy-active", "postcopy-recover" -> setStatusLocked("postcopy-paused");
-                case "setup", "active" -> {
-                    setStatusLocked("failed");
-                    resumeGuest = role == Role.SOURCE;
-                }
-                case "cancelling" -> {
-                    setStatusLocked("cancelled");
-                    resumeGuest = true;
-                }
+                case "setup", "active" -> setStatusLocked("failed");
+                case "cancelling" -> setStatusLocked("cancelled");
                 default -> {
                     return;
                 }
@@ -183,9 +195,6 @@ final class Migration {
             LOG.log(System.Logger.Level.INFO, "migration channel lost (" + role + ", now " + status + "): " + cause);
         } finally {
             lock.unlock();
-        }
-        if (resumeGuest) {
-            machine.migrationFailed();
         }
     }
 
@@ -429,6 +438,11 @@ final class Migration {
     }
 
     void setParameters(Map<String, Object> args) {
+        for (String p : args.keySet()) {
+            if (!SIMULATED_PARAMETERS.contains(p)) {
+                throw new QmpException("Migration parameter '" + p + "' is not simulated by this machine");
+            }
+        }
         if (args.get("downtime-limit") instanceof Number n && (n.longValue() < 0 || n.longValue() > 2_000_000)) {
             throw new QmpException("Parameter 'downtime_limit' expects an integer in the range of 0 to 2000000 milliseconds");
         }

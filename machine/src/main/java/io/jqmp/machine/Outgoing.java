@@ -100,7 +100,6 @@ final class Outgoing {
         if (!mig.transition("setup", "failed")) {
             mig.transition("cancelling", "cancelled");
         }
-        mig.machine.migrationFailed();
     }
 
     private void startReturnPath(MigrationChannel ch) {
@@ -174,7 +173,6 @@ final class Outgoing {
         ch.send(MigrationChannel.PRECOPY_END, 0, null);
         awaitAck(ch);
         mig.completed(ch);
-        mig.machine.migrationCompleted();
     }
 
     private void switchToPostcopy(MigrationChannel ch) throws IOException {
@@ -198,7 +196,6 @@ final class Outgoing {
             if (req != null) {
                 if (req == ACKED) {
                     mig.completed(ch);
-                    mig.machine.migrationCompleted();
                     return;
                 }
                 if (req >= 0 && memory.testAndClearDirty(req)) {

@@ -1,5 +1,6 @@
 package io.jqmp.machine;
 
+import io.jqmp.client.QmpConnectionException;
 import io.jqmp.server.QmpServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ final class MachineRig implements AutoCloseable {
         server.start();
     }
 
-    QmpPeer connect() throws IOException, InterruptedException {
+    QmpPeer connect() throws QmpConnectionException {
         return QmpPeer.connect(socket);
     }
 

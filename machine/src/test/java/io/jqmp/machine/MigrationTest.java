@@ -1,13 +1,14 @@
 package io.jqmp.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.logging.Logger;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,20 +18,34 @@ import org.junit.jupiter.api.io.TempDir;
  * precopy, postcopy, and postcopy failures (cut, stall, double failure) recovered out-of-band
  * while the destination's main loop is blocked on a missing page.
  */
-@Timeout(30)
+@Timeout(60)
 class MigrationTest {
-    private static final Logger LOG = Logger.getLogger(MigrationTest.class.getName());
-    private static final MachineConfig SOURCE = MachineConfig.defaults().withMemory(8 << 20).withDirtyRate(2000);
+    static final MachineConfig SOURCE = MachineConfig.defaults().withMemory(8 << 20).withDirtyRate(2000);
     /** The destination's vCPU writes nothing, so its memory after migration is exactly what arrived. */
-    private static final MachineConfig DEST = SOURCE.withDirtyRate(0);
-    private static final String EVENTS_AND_POSTCOPY = "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}, "
-            + "{\"capability\": \"postcopy-ram\", \"state\": true}]}";
+    static final MachineConfig DEST = SOURCE.withDirtyRate(0);
+    static final Map<String, Object> EVENTS = capabilities("events");
+    static final Map<String, Object> EVENTS_AND_POSTCOPY = capabilities("events", "postcopy-ram");
+    static final Map<String, Object> YANK_MIGRATION = Map.of("instances", List.of(Map.of("type", "migration")));
 
     @TempDir
     Path dir;
 
+    /** migrate-set-capabilities arguments turning {@code names} on. */
+    static Map<String, Object> capabilities(String... names) {
+        return Map.of("capabilities", List.of(names).stream()
+                .map(n -> Map.of("capability", n, "state", true)).toList());
+    }
+
     private String uri(String name) {
         return "unix:" + dir.resolve(name);
+    }
+
+    private Map<String, Object> to(String name) {
+        return Map.of("uri", uri(name));
+    }
+
+    private Map<String, Object> resume(String name) {
+        return Map.of("uri", uri(name), "resume", true);
     }
 
     @Test
@@ -38,24 +53,24 @@ class MigrationTest {
         try (MachineRig src = new MachineRig(dir, "src", SOURCE);
                 MachineRig dst = new MachineRig(dir, "dst", SOURCE.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
-            s.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
-            d.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
+            s.ok("migrate-set-capabilities", EVENTS);
+            d.ok("migrate-set-capabilities", EVENTS);
             d.ok("stop", null); // no autostart: the destination's vCPU must not change what arrived
-            s.ok("migrate", "{\"uri\": \"" + uri("mig") + "\"}");
+            s.ok("migrate", to("mig"));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
             assertEquals(List.of("setup", "active", "completed"), s.migrationStatuses());
             assertEquals(List.of("active", "completed"), d.migrationStatuses());
-            assertEquals("{\"return\": {\"status\": \"postmigrate\", \"singlestep\": false, \"running\": false}}",
-                    s.execute("query-status", null));
-            assertEquals("{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}}",
-                    d.execute("query-status", null));
-            assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
-            String info = s.execute("query-migrate", null);
-            assertTrue(info.contains("\"status\": \"completed\""), info);
-            assertTrue(info.contains("\"remaining\": 0,"), info);
-            assertTrue(info.contains("\"total\": 8388608,"), info);
-            assertEquals("{\"return\": {\"status\": \"completed\"}}", d.execute("query-migrate", null));
+            // Both run states were final before completed was announced.
+            assertEquals("postmigrate", s.status());
+            assertEquals("paused", d.status());
+            assertEquals(s.call("x-guest-memory-checksum", null), d.call("x-guest-memory-checksum", null));
+            Map<?, ?> info = (Map<?, ?>) s.call("query-migrate", null);
+            assertEquals("completed", info.get("status"));
+            Map<?, ?> ram = (Map<?, ?>) info.get("ram");
+            assertEquals(0L, ram.get("remaining"));
+            assertEquals(8388608L, ram.get("total"));
+            assertEquals(Map.of("status", "completed"), d.call("query-migrate", null));
         }
     }
 
@@ -65,19 +80,16 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 200 * 4096);
-            d.awaitEvent("\"event\": \"RESUME\""); // as QEMU: MIGRATION postcopy-active, then the guest runs
-            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
-                    d.execute("query-status", null));
-            assertEquals("{\"return\": {\"status\": \"finish-migrate\", \"singlestep\": false, \"running\": false}}",
-                    s.execute("query-status", null));
-            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
+            d.awaitEvent("RESUME"); // as QEMU: MIGRATION postcopy-active, then the guest runs
+            assertEquals("running", d.status());
+            assertEquals("finish-migrate", s.status());
+            s.ok("migrate-set-parameters", Map.of("max-postcopy-bandwidth", 0));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
             assertEquals(List.of("setup", "active", "postcopy-active", "completed"), s.migrationStatuses());
             assertEquals(List.of("active", "postcopy-active", "completed"), d.migrationStatuses());
-            assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
-            assertEquals("{\"return\": {\"status\": \"postmigrate\", \"singlestep\": false, \"running\": false}}",
-                    s.execute("query-status", null));
+            assertEquals(s.call("x-guest-memory-checksum", null), d.call("x-guest-memory-checksum", null));
+            assertEquals("postmigrate", s.status());
         }
     }
 
@@ -87,28 +99,25 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", SOURCE.withIncoming(uri("mig")));
                 MachineRig dst2 = new MachineRig(dir, "dst2", SOURCE.withIncoming(uri("mig2")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
-            s.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
-            d.ok("migrate-set-capabilities", "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
-            s.ok("migrate-set-parameters", "{\"max-bandwidth\": 65536}"); // 2 minutes for 8 MiB: it cannot finish
-            s.ok("migrate", "{\"uri\": \"" + uri("mig") + "\"}");
+            s.ok("migrate-set-capabilities", EVENTS);
+            d.ok("migrate-set-capabilities", EVENTS);
+            s.ok("migrate-set-parameters", Map.of("max-bandwidth", 65536)); // 2 minutes for 8 MiB: it cannot finish
+            s.ok("migrate", to("mig"));
             s.awaitMigration("active");
-            assertEquals(MachineTest.error("There's a migration process in progress"),
-                    s.execute("migrate", "{\"uri\": \"" + uri("mig") + "\"}"));
-            assertEquals("{\"return\": {}}", s.call("{\"exec-oob\": \"yank\", \"arguments\": {\"instances\": [{\"type\": \"migration\"}]}}"));
+            s.fails("GenericError", "There's a migration process in progress", false, "migrate", to("mig"));
+            s.okOob("yank", YANK_MIGRATION);
             s.awaitMigration("failed");
             d.awaitMigration("failed");
             assertEquals(List.of("setup", "active", "failed"), s.migrationStatuses());
-            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
-                    s.execute("query-status", null));
+            assertEquals("running", s.status());
             // A new migration may start after a failure; this one is cancelled.
-            s.ok("migrate", "{\"uri\": \"" + uri("mig2") + "\"}");
+            s.ok("migrate", to("mig2"));
             s.awaitMigration("active");
             s.ok("migrate_cancel", null);
             s.awaitMigration("cancelled");
             assertEquals(List.of("setup", "active", "failed", "setup", "active", "cancelling", "cancelled"),
                     s.migrationStatuses());
-            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}",
-                    s.execute("query-status", null));
+            assertEquals("running", s.status());
         }
     }
 
@@ -119,17 +128,12 @@ class MigrationTest {
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 20 * 4096);
             // Only the vCPU touches memory here: its waits make the source serve requests.
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (dst.machine.pageWaits() < 5 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertTrue(dst.machine.pageWaits() >= 5, "vCPU page waits: " + dst.machine.pageWaits());
-            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
+            assertTrue(dst.machine.awaitPageWaits(5, QmpPeer.TIMEOUT), "vCPU page waits: " + dst.machine.pageWaits());
+            s.ok("migrate-set-parameters", Map.of("max-postcopy-bandwidth", 0));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
-            String info = s.execute("query-migrate", null);
-            long requests = Long.parseLong(info.replaceAll(".*\"postcopy-requests\": (\\d+).*", "$1"));
-            assertTrue(requests >= 5, info);
+            Map<?, ?> ram = (Map<?, ?>) ((Map<?, ?>) s.call("query-migrate", null)).get("ram");
+            assertTrue((Long) ram.get("postcopy-requests") >= 5, ram.toString());
         }
     }
 
@@ -153,69 +157,48 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 20 * 4096);
+            s.okOob("x-migration-fault", Map.of("action", cut ? "cut" : "stall"));
             if (cut) {
-                assertEquals("{\"return\": {}}", s.call("{\"exec-oob\": \"x-migration-fault\", \"arguments\": {\"action\": \"cut\"}}"));
                 s.awaitMigration("postcopy-paused");
                 d.awaitMigration("postcopy-paused");
-            } else {
-                assertEquals("{\"return\": {}}", s.call("{\"exec-oob\": \"x-migration-fault\", \"arguments\": {\"action\": \"stall\"}}"));
             }
             // The main loop blocks on the first missing page; query-status queues behind it.
             long waitsBefore = dst.machine.pageWaits();
-            d.send("{\"execute\": \"x-guest-memory-checksum\", \"id\": \"sum\"}");
-            d.send("{\"execute\": \"query-status\", \"id\": \"status\"}");
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (dst.machine.pageWaits() == waitsBefore && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertTrue(dst.machine.pageWaits() > waitsBefore, "the checksum never waited for a page");
+            CompletableFuture<Object> sum = d.execute("x-guest-memory-checksum", null);
+            CompletableFuture<Object> status = d.execute("query-status", null);
+            assertTrue(dst.machine.awaitPageWaits(waitsBefore + 1, QmpPeer.TIMEOUT), "the checksum never waited for a page");
             // Out-of-band is answered while both in-band requests are pending.
-            assertEquals("{\"return\": [{\"type\": \"chardev\", \"id\": \"compat_monitor0\"}, {\"type\": \"migration\"}], \"id\": \"probe\"}",
-                    d.call("{\"exec-oob\": \"query-yank\", \"id\": \"probe\"}"));
-            long[] rtt = new long[1000];
-            for (int i = 0; i < rtt.length; i++) {
-                long t0 = System.nanoTime();
-                String a = d.call("{\"exec-oob\": \"query-yank\", \"id\": " + i + "}");
-                rtt[i] = System.nanoTime() - t0;
-                assertTrue(a.endsWith("\"id\": " + i + "}"), a);
+            for (int i = 0; i < 20; i++) {
+                assertEquals(List.of(Map.of("type", "chardev", "id", "compat_monitor0"), Map.of("type", "migration")),
+                        d.callOob("query-yank", null));
             }
-            Arrays.sort(rtt);
-            LOG.info(String.format("OOB round trip (query-yank) while the destination's main loop is blocked: p50 %.1f us, p99 %.1f us, max %.1f us",
-                    rtt[500] / 1e3, rtt[990] / 1e3, rtt[999] / 1e3));
             if (!cut) {
                 // A stall errors nowhere: migrate-pause breaks it.
-                assertEquals("{\"return\": {}, \"id\": \"pause\"}", d.call("{\"exec-oob\": \"migrate-pause\", \"id\": \"pause\"}"));
+                d.okOob("migrate-pause", null);
                 s.awaitMigration("postcopy-paused");
                 d.awaitMigration("postcopy-paused");
             }
-            assertNull(d.pollAnswer(50), "an in-band answer while the main loop is blocked");
-            assertEquals("{\"return\": {}, \"id\": \"recover\"}",
-                    d.call("{\"exec-oob\": \"migrate-recover\", \"arguments\": {\"uri\": \"" + uri("rec") + "\"}, \"id\": \"recover\"}"));
-            long t0 = System.nanoTime();
-            s.ok("migrate", "{\"uri\": \"" + uri("rec") + "\", \"resume\": true}");
+            // The page cannot arrive while the migration is paused: both in-band requests still wait.
+            assertFalse(sum.isDone() || status.isDone(), "an in-band answer while the main loop is blocked");
+            d.okOob("migrate-recover", to("rec"));
+            s.ok("migrate", resume("rec"));
             s.awaitMigration("postcopy-recover");
             d.awaitMigration("postcopy-recover");
             d.awaitMigration("postcopy-active");
             s.awaitMigration("postcopy-active");
-            long bothActive = System.nanoTime() - t0;
-            String sum = d.answer();
-            long recovered = System.nanoTime() - t0;
-            assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": \"status\"}", d.answer());
-            LOG.info(String.format("postcopy recovery (%s): handshake (postcopy-recover to postcopy-active) destination "
-                    + "%.1f ms, source %.1f ms; migrate resume sent to both MIGRATION postcopy-active events seen %.1f ms, "
-                    + "to the blocked command's answer %.1f ms", cut ? "cut" : "stall + migrate-pause",
-                    dst.machine.lastRecoveryNanos() / 1e6, src.machine.lastRecoveryNanos() / 1e6, bothActive / 1e6,
-                    recovered / 1e6));
-            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
+            Object checksum = sum.get(QmpPeer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(MachineTest.status("running"), status.get(QmpPeer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            assertTrue(dst.machine.lastRecoveryNanos() > 0 && src.machine.lastRecoveryNanos() > 0);
+            s.ok("migrate-set-parameters", Map.of("max-postcopy-bandwidth", 0));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
             assertEquals(List.of("setup", "active", "postcopy-active", "postcopy-paused", "postcopy-recover",
                     "postcopy-active", "completed"), s.migrationStatuses());
             assertEquals(List.of("active", "postcopy-active", "postcopy-paused", "postcopy-recover",
                     "postcopy-active", "completed"), d.migrationStatuses());
-            String expected = s.execute("x-guest-memory-checksum", null);
-            assertEquals(expected.replace("}}", "}, \"id\": \"sum\"}"), sum);
-            assertEquals(expected, d.execute("x-guest-memory-checksum", null));
+            Object expected = s.call("x-guest-memory-checksum", null);
+            assertEquals(expected, checksum);
+            assertEquals(expected, d.call("x-guest-memory-checksum", null));
         }
     }
 
@@ -225,33 +208,32 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 20 * 4096);
-            assertEquals("{\"return\": {}}", d.call("{\"exec-oob\": \"yank\", \"arguments\": {\"instances\": [{\"type\": \"migration\"}]}}"));
+            d.okOob("yank", YANK_MIGRATION);
             s.awaitMigration("postcopy-paused");
             d.awaitMigration("postcopy-paused");
             // First failure: nobody listens where the source reconnects.
-            s.ok("migrate", "{\"uri\": \"" + uri("nobody") + "\", \"resume\": true}");
+            s.ok("migrate", resume("nobody"));
             assertEquals(List.of("setup", "active", "postcopy-active", "postcopy-paused", "postcopy-recover"),
                     waitFor(s, "postcopy-recover", 5));
             assertEquals(List.of("setup", "active", "postcopy-active", "postcopy-paused", "postcopy-recover", "postcopy-paused"),
                     waitFor(s, "postcopy-paused", 6));
             // Second failure: the recovered channel is cut after 5 pages.
-            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
-            assertEquals("{\"return\": {}}", s.call("{\"exec-oob\": \"x-migration-fault\", \"arguments\": {\"action\": \"cut\", \"after-pages\": 5}}"));
-            assertEquals("{\"return\": {}}", d.call("{\"exec-oob\": \"migrate-recover\", \"arguments\": {\"uri\": \"" + uri("rec1") + "\"}}"));
-            assertEquals(MachineTest.error("Migrate recovery is triggered already"),
-                    d.call("{\"exec-oob\": \"migrate-recover\", \"arguments\": {\"uri\": \"" + uri("rec1") + "\"}}"));
-            s.ok("migrate", "{\"uri\": \"" + uri("rec1") + "\", \"resume\": true}");
+            s.ok("migrate-set-parameters", Map.of("max-postcopy-bandwidth", 0));
+            s.okOob("x-migration-fault", Map.of("action", "cut", "after-pages", 5));
+            d.okOob("migrate-recover", to("rec1"));
+            d.fails("GenericError", "Migrate recovery is triggered already", true, "migrate-recover", to("rec1"));
+            s.ok("migrate", resume("rec1"));
             assertEquals(List.of("active", "postcopy-active", "postcopy-paused", "postcopy-recover", "postcopy-active",
                     "postcopy-paused"), waitFor(d, "postcopy-paused", 6));
             waitFor(s, "postcopy-paused", 9);
             // Third time lucky.
-            d.ok("migrate-recover", "{\"uri\": \"" + uri("rec2") + "\"}");
-            s.ok("migrate", "{\"uri\": \"" + uri("rec2") + "\", \"resume\": true}");
+            d.ok("migrate-recover", to("rec2"));
+            s.ok("migrate", resume("rec2"));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
             assertEquals(List.of("active", "postcopy-active", "postcopy-paused", "postcopy-recover", "postcopy-active",
                     "postcopy-paused", "postcopy-recover", "postcopy-active", "completed"), d.migrationStatuses());
-            assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
+            assertEquals(s.call("x-guest-memory-checksum", null), d.call("x-guest-memory-checksum", null));
         }
     }
 
@@ -261,21 +243,21 @@ class MigrationTest {
                 MachineRig dst = new MachineRig(dir, "dst", DEST.withIncoming(uri("mig")));
                 QmpPeer s = src.connect(); QmpPeer d = dst.connect()) {
             startPostcopy(s, d, 20 * 4096);
-            assertEquals("{\"return\": {}}", d.call("{\"exec-oob\": \"yank\", \"arguments\": {\"instances\": [{\"type\": \"migration\"}]}}"));
+            d.okOob("yank", YANK_MIGRATION);
             s.awaitMigration("postcopy-paused");
             waitFor(d, "postcopy-paused", 3);
-            d.ok("migrate-recover", "{\"uri\": \"" + uri("rec0") + "\"}");
+            d.ok("migrate-recover", to("rec0"));
             // Something connects and hangs up before any handshake: as QEMU, the destination goes
             // to postcopy-recover when it accepts, then back to postcopy-paused.
-            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(uri("rec0").substring(5))).close();
+            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(dir.resolve("rec0"))).close();
             assertEquals(List.of("active", "postcopy-active", "postcopy-paused", "postcopy-recover", "postcopy-paused"),
                     waitFor(d, "postcopy-paused", 5));
-            d.ok("migrate-recover", "{\"uri\": \"" + uri("rec1") + "\"}");
-            s.ok("migrate-set-parameters", "{\"max-postcopy-bandwidth\": 0}");
-            s.ok("migrate", "{\"uri\": \"" + uri("rec1") + "\", \"resume\": true}");
+            d.ok("migrate-recover", to("rec1"));
+            s.ok("migrate-set-parameters", Map.of("max-postcopy-bandwidth", 0));
+            s.ok("migrate", resume("rec1"));
             s.awaitMigration("completed");
             d.awaitMigration("completed");
-            assertEquals(s.execute("x-guest-memory-checksum", null), d.execute("x-guest-memory-checksum", null));
+            assertEquals(s.call("x-guest-memory-checksum", null), d.call("x-guest-memory-checksum", null));
         }
     }
 
@@ -294,8 +276,8 @@ class MigrationTest {
     private void startPostcopy(QmpPeer s, QmpPeer d, long postcopyBandwidth) throws Exception {
         s.ok("migrate-set-capabilities", EVENTS_AND_POSTCOPY);
         d.ok("migrate-set-capabilities", EVENTS_AND_POSTCOPY);
-        s.ok("migrate-set-parameters", "{\"max-bandwidth\": 1048576, \"max-postcopy-bandwidth\": " + postcopyBandwidth + "}");
-        s.ok("migrate", "{\"uri\": \"" + uri("mig") + "\"}");
+        s.ok("migrate-set-parameters", Map.of("max-bandwidth", 1048576, "max-postcopy-bandwidth", postcopyBandwidth));
+        s.ok("migrate", to("mig"));
         s.ok("migrate-start-postcopy", null);
         s.awaitMigration("postcopy-active");
         d.awaitMigration("postcopy-active");

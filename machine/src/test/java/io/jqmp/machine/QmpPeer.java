@@ -2,121 +2,114 @@ package io.jqmp.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpErrorException;
+import io.jqmp.client.QmpEvent;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A raw QMP client for the machine tests: writes request text, reads lines; a virtual thread
- * sorts them into answers and events. Every wait has a deadline.
+ * The machine tests' QMP client: a {@link QmpClient} with oob negotiated, the events it received
+ * kept in order, and waits that fail after {@link #TIMEOUT}. Used by one test thread.
  */
 final class QmpPeer implements AutoCloseable {
-    static final long TIMEOUT_MS = 20_000;
-    private static final Pattern MIGRATION = Pattern.compile("\"event\": \"MIGRATION\", \"data\": \\{\"status\": \"([a-z-]+)\"\\}");
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private final SocketChannel channel;
-    private final LinkedBlockingQueue<String> answers = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
-    private final List<String> seenEvents = new ArrayList<>();
+    private final QmpClient client;
+    private final LinkedBlockingQueue<QmpEvent> arriving;
+    /** Every event taken from {@link #arriving} so far, in arrival order. */
+    private final List<QmpEvent> seen = new ArrayList<>();
     private int migrationCursor;
 
-    private QmpPeer(SocketChannel channel) {
-        this.channel = channel;
-        Thread.ofVirtual().name("qmp-peer").start(this::readLoop);
+    private QmpPeer(QmpClient client, LinkedBlockingQueue<QmpEvent> arriving) {
+        this.client = client;
+        this.arriving = arriving;
     }
 
     /** Connects to a Unix socket and negotiates with the oob capability. */
-    static QmpPeer connect(Path socket) throws IOException, InterruptedException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
-        QmpPeer p = new QmpPeer(ch);
-        assertTrue(p.answer().startsWith("{\"QMP\": "));
-        assertEquals("{\"return\": {}}", p.call("{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}"));
-        return p;
+    static QmpPeer connect(Path socket) throws QmpConnectionException {
+        LinkedBlockingQueue<QmpEvent> arriving = new LinkedBlockingQueue<>();
+        QmpClient c = QmpClient.builder("unix:" + socket).oob(true).commandTimeout(TIMEOUT)
+                .onEvent(e -> true, arriving::add).connect();
+        return new QmpPeer(c, arriving);
     }
 
-    private void readLoop() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
-                StandardCharsets.US_ASCII))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.contains("\"event\": ")) {
-                    events.add(line);
-                } else {
-                    answers.add(line);
-                }
+    /** Runs {@code command} in-band and returns its return value. */
+    Object call(String command, Map<String, ?> arguments) throws Exception {
+        return client.call(command, arguments);
+    }
+
+    /** Runs {@code command} out-of-band and returns its return value. */
+    Object callOob(String command, Map<String, ?> arguments) throws Exception {
+        return client.callOob(command, arguments);
+    }
+
+    /** Sends {@code command} in-band without waiting for its answer. */
+    CompletableFuture<Object> execute(String command, Map<String, ?> arguments) {
+        return client.execute(command, arguments);
+    }
+
+    /** Runs {@code command} in-band and checks that it returns {@code {}}. */
+    void ok(String command, Map<String, ?> arguments) throws Exception {
+        assertEquals(Map.of(), call(command, arguments), command + " " + arguments);
+    }
+
+    /** Runs {@code command} out-of-band and checks that it returns {@code {}}. */
+    void okOob(String command, Map<String, ?> arguments) throws Exception {
+        assertEquals(Map.of(), callOob(command, arguments), command + " " + arguments);
+    }
+
+    /** Runs {@code command} (out-of-band if {@code oob}) and checks that it fails with {@code desc}. */
+    void fails(String errorClass, String desc, boolean oob, String command, Map<String, ?> arguments) {
+        QmpErrorException e = assertThrows(QmpErrorException.class,
+                () -> {
+                    if (oob) {
+                        client.callOob(command, arguments);
+                    } else {
+                        client.call(command, arguments);
+                    }
+                },
+                command + " " + arguments);
+        assertEquals(errorClass + ": " + desc, e.errorClass() + ": " + e.desc());
+    }
+
+    /** {@code query-status}'s {@code status}. */
+    String status() throws Exception {
+        return (String) ((Map<?, ?>) call("query-status", null)).get("status");
+    }
+
+    /** Takes the next arriving event into {@link #seen}; fails after the deadline. */
+    private QmpEvent take(long deadlineNanos, String what) throws InterruptedException {
+        long left = deadlineNanos - System.nanoTime();
+        QmpEvent e = left > 0 ? arriving.poll(left, TimeUnit.NANOSECONDS) : null;
+        if (e != null) {
+            seen.add(e);
+        }
+        assertNotNull(e, () -> "no " + what + " within " + TIMEOUT + "; saw " + eventNames());
+        return e;
+    }
+
+    /** Waits for an event called {@code name}, received before or after this call; returns it. */
+    QmpEvent awaitEvent(String name) throws InterruptedException {
+        drain();
+        for (QmpEvent e : seen) {
+            if (e.name().equals(name)) {
+                return e;
             }
-        } catch (IOException e) {
-            // closed
         }
-    }
-
-    void send(String json) throws IOException {
-        var buf = StandardCharsets.UTF_8.encode(json + "\n");
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
-    }
-
-    /** The next answer (or greeting); fails after the deadline. */
-    String answer() throws InterruptedException {
-        String a = answers.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        assertNotNull(a, "no answer within " + TIMEOUT_MS + " ms");
-        return a;
-    }
-
-    /** The next answer if one arrives within {@code millis}, else null. */
-    String pollAnswer(long millis) throws InterruptedException {
-        return answers.poll(millis, TimeUnit.MILLISECONDS);
-    }
-
-    String call(String json) throws IOException, InterruptedException {
-        send(json);
-        return answer();
-    }
-
-    /** Executes {@code command} in-band with {@code arguments} (JSON object text or null); returns the answer. */
-    String execute(String command, String arguments) throws IOException, InterruptedException {
-        return call("{\"execute\": \"" + command + "\"" + (arguments == null ? "" : ", \"arguments\": " + arguments) + "}");
-    }
-
-    /** Executes and checks that the answer is {@code {"return": {}}}. */
-    void ok(String command, String arguments) throws IOException, InterruptedException {
-        assertEquals("{\"return\": {}}", execute(command, arguments), command + " " + arguments);
-    }
-
-    /** Waits for an event line containing {@code text}; returns it. Earlier events stay recorded. */
-    String awaitEvent(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        synchronized (seenEvents) {
-            for (String e : seenEvents) {
-                if (e.contains(text)) {
-                    return e;
-                }
-            }
-        }
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
-            long left = deadline - System.nanoTime();
-            String e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
-            assertNotNull(e, "no event containing " + text + " within " + TIMEOUT_MS + " ms; saw " + seenEvents);
-            synchronized (seenEvents) {
-                seenEvents.add(e);
-            }
-            if (e.contains(text)) {
+            QmpEvent e = take(deadline, "event " + name);
+            if (e.name().equals(name)) {
                 return e;
             }
         }
@@ -128,7 +121,7 @@ final class QmpPeer implements AutoCloseable {
      * to and including the one matched.
      */
     List<String> awaitMigration(String status) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             List<String> statuses = migrationStatuses();
             for (int i = migrationCursor; i < statuses.size(); i++) {
@@ -137,31 +130,17 @@ final class QmpPeer implements AutoCloseable {
                     return statuses.subList(0, i + 1);
                 }
             }
-            long left = deadline - System.nanoTime();
-            String e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
-            assertNotNull(e, "no MIGRATION " + status + " within " + TIMEOUT_MS + " ms; saw " + statuses
-                    + " (matched up to " + migrationCursor + ")");
-            synchronized (seenEvents) {
-                seenEvents.add(e);
-            }
+            take(deadline, "MIGRATION " + status + " (matched up to " + migrationCursor + ")");
         }
     }
 
     /** The statuses of every MIGRATION event received so far, in order. */
     List<String> migrationStatuses() {
-        String e;
-        while ((e = events.poll()) != null) {
-            synchronized (seenEvents) {
-                seenEvents.add(e);
-            }
-        }
+        drain();
         List<String> out = new ArrayList<>();
-        synchronized (seenEvents) {
-            for (String s : seenEvents) {
-                Matcher m = MIGRATION.matcher(s);
-                if (m.find()) {
-                    out.add(m.group(1));
-                }
+        for (QmpEvent e : seen) {
+            if (e.name().equals("MIGRATION")) {
+                out.add((String) e.data().get("status"));
             }
         }
         return out;
@@ -169,28 +148,16 @@ final class QmpPeer implements AutoCloseable {
 
     /** The names of all events received so far, in order. */
     List<String> eventNames() {
-        migrationStatuses();
-        List<String> out = new ArrayList<>();
-        synchronized (seenEvents) {
-            for (String s : seenEvents) {
-                Matcher m = Pattern.compile("\"event\": \"([A-Z_]+)\"").matcher(s);
-                if (m.find()) {
-                    out.add(m.group(1));
-                }
-            }
-        }
-        return out;
+        drain();
+        return seen.stream().map(QmpEvent::name).toList();
     }
 
-    /** The value of string member {@code name} in {@code json}. */
-    static String member(String json, String name) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\": \"([^\"]*)\"").matcher(json);
-        assertTrue(m.find(), name + " in " + json);
-        return m.group(1);
+    private void drain() {
+        arriving.drainTo(seen);
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public void close() {
+        client.close();
     }
 }

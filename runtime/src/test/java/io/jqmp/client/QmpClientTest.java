@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.PinningRecorder;
 import io.jqmp.server.QmpServer;
+import io.jqmp.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,10 +145,7 @@ class QmpClientTest {
             for (int i = 0; i < 9; i++) {
                 counts.add(qmp.execute("client-count", null));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (qmp.requestsWritten() < 10 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until("the client wrote qmp_capabilities, the blocker and eight more", () -> qmp.requestsWritten() >= 10);
             assertEquals(10, qmp.requestsWritten(), "qmp_capabilities, the blocker and eight more");
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> qmp.executeOob("x-oob-test", Map.of("lock", false), Duration.ofMillis(500))
@@ -236,10 +234,7 @@ class QmpClientTest {
             assertEquals(Map.of("count", 1L), qmp.call("client-count", null));
             assertEquals(8, slow.dropped());
             release.countDown();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (slow.delivered() < 3 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until("the listener had the two buffered events too", () -> slow.delivered() >= 3);
             assertEquals(3, slow.delivered());
         }
     }

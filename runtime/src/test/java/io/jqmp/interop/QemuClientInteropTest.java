@@ -33,7 +33,8 @@ class QemuClientInteropTest {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue(Qemu.available(), Qemu.BINARY + " is not on the PATH: QEMU interoperability tests skipped");
+        assumeTrue(Qemu.available(), Qemu.BINARY + " is not on the PATH (Debian package qemu-system-x86):"
+                + " QEMU interoperability tests skipped");
         qemu = new Qemu(dir);
     }
 

@@ -3,6 +3,7 @@ package io.jqmp.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqmp.testing.Await;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,17 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ConnectionLifecycleTest {
     @TempDir
     Path dir;
-
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WireClient.TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
 
     /**
      * A client that closes its socket entirely looks, at the end of its input, like one that only
@@ -49,7 +38,7 @@ class ConnectionLifecycleTest {
             try (WireClient b = s.client(true)) {
                 b.send("{\"exec-oob\": \"x-oob-test\", \"arguments\": {\"lock\": false}, \"id\": \"b-unlock\"}");
                 b.expect("{\"return\": {}, \"id\": \"b-unlock\"}");
-                await("the server saw that a is gone", () -> s.server.connectionCount() == 1);
+                Await.until("the server saw that a is gone", () -> s.server.connectionCount() == 1);
                 b.send("{\"execute\": \"test-count\", \"id\": \"b-count\"}");
                 // a-block's answer was not delivered here.
                 b.expect("{\"return\": {\"count\": 1}, \"id\": \"b-count\"}");
@@ -88,7 +77,7 @@ class ConnectionLifecycleTest {
             a.expect("{\"return\": {}, \"id\": \"a-sync\"}");
             a.close();
             s.unlockOobTest(); // a-block's answer now fails to reach a: the write fails
-            await("both clients are gone", () -> s.server.connectionCount() == 0);
+            Await.until("both clients are gone", () -> s.server.connectionCount() == 0);
         } finally {
             log.removeHandler(capture);
         }
@@ -115,7 +104,7 @@ class ConnectionLifecycleTest {
                     // the server hung up on us
                 }
             });
-            await("the non-reading client was disconnected", () -> s.server.connectionCount() == 1);
+            Await.until("the non-reading client was disconnected", () -> s.server.connectionCount() == 1);
             good.send("{\"execute\": \"test-oob-ping\", \"id\": 1}{\"exec-oob\": \"test-oob-ping\", \"id\": 2}");
             List<String> answers = good.next(2);
             assertTrue(answers.contains("{\"return\": {}, \"id\": 1}") && answers.contains("{\"return\": {}, \"id\": 2}"));
@@ -183,12 +172,12 @@ class ConnectionLifecycleTest {
                 + "{\"execute\": \"test-blob\", \"arguments\": {\"size\": 2000000}, \"id\": 1}")
                 .getBytes(StandardCharsets.UTF_8)));
         // Not reading: the 2 MB answer cannot all leave the server before close() starts.
-        await("the answer was built", () -> s.blobs.get() == 1);
+        Await.until("the answer was built", () -> s.blobs.get() == 1);
         java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
         s.server.runInMainLoop(ran::countDown); // runs after test-blob's answer was queued
         ran.await();
         Thread closer = Thread.ofPlatform().start(s::close);
-        await("close() started", () -> !java.nio.file.Files.exists(dir.resolve("qmp.sock")));
+        Await.until("close() started", () -> !java.nio.file.Files.exists(dir.resolve("qmp.sock")));
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
         ByteBuffer buf = ByteBuffer.allocate(65536);
         while (ch.read(buf) >= 0) {

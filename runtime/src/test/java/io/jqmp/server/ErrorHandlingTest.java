@@ -1,6 +1,6 @@
 package io.jqmp.server;
 
-import static io.jqmp.server.ConnectionLifecycleTest.await;
+import io.jqmp.testing.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -86,7 +86,7 @@ class ErrorHandlingTest {
             c.send("{\"execute\": \"test-args\", \"arguments\": {\"name\": \"x\"}, \"id\": 1}");
             assertEquals("main-loop: simulated, in-band", recorder.nextFatal());
             c.expectClosed();
-            await("the server has stopped", () -> !Files.exists(sock));
+            Await.until("the server has stopped", () -> !Files.exists(sock));
             assertInstanceOf(OutOfMemoryError.class, s.server.failure().orElseThrow());
             assertEquals(1, s.server.errorCount());
         }

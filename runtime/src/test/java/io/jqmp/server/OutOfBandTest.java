@@ -1,10 +1,11 @@
 package io.jqmp.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqmp.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Out-of-band commands overtake a blocked main loop; in-band order and back-pressure hold. */
 @ExtendWith(PinningRecorder.class)
 class OutOfBandTest {
+    /** How long "nothing arrives" is watched: long against the microseconds an answer takes here. */
+    static final Duration QUIET = Duration.ofMillis(300);
+
     @TempDir
     Path dir;
     TestServer server;
@@ -60,7 +64,7 @@ class OutOfBandTest {
                     c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": \"oob-" + i + "\"}");
                     c.expect(ok("oob-" + i));
                 }
-                assertNull(c.poll(), "nothing in-band may be answered while the BQL is held");
+                c.expectNothingFor(QUIET, "nothing in-band may be answered while the BQL is held");
             } finally {
                 server.server.bql().unlock();
             }
@@ -96,13 +100,9 @@ class OutOfBandTest {
             burst.append("{\"exec-oob\": \"test-oob-ping\", \"id\": \"oob-late\"}");
             long before = server.server.readerSuspensions();
             c.send(burst.toString());
-            // Wait until the reader stopped (q0..q7 queued behind the blocker); bounded.
-            long deadline = System.nanoTime() + WireClient.TIMEOUT.toNanos();
-            while (server.server.readerSuspensions() == before && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertTrue(server.server.readerSuspensions() > before, "reader never suspended");
-            assertNull(c.poll(), "the OOB request behind a full queue must not have been read");
+            // Wait until the reader stopped (q0..q7 queued behind the blocker).
+            Await.until("the reader stopped reading", () -> server.server.readerSuspensions() > before);
+            c.expectNothingFor(QUIET, "the OOB request behind a full queue must not have been read");
             server.unlockOobTest();
             List<String> all = c.next(11);
             List<String> inband = all.stream().filter(l -> !l.contains("oob-late")).toList();
@@ -125,10 +125,7 @@ class OutOfBandTest {
                 c.send("{\"execute\": \"test-count\", \"id\": 1}{\"execute\": \"test-count\", \"id\": 2}"
                         + "{\"execute\": \"test-count\", \"id\": 3}");
                 // The first request is running (waiting for the BQL): the reader must stop.
-                long deadline = System.nanoTime() + WireClient.TIMEOUT.toNanos();
-                while (server.server.readerSuspensions() == before && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
+                Await.until("the reader stopped reading", () -> server.server.readerSuspensions() > before);
                 assertEquals(before + 1, server.server.readerSuspensions());
             } finally {
                 server.server.bql().unlock();

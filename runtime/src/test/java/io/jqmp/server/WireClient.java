@@ -114,10 +114,20 @@ final class WireClient implements AutoCloseable {
                 "{\"timestamp\": {\"seconds\": S, \"microseconds\": U}");
     }
 
-    /** Whether a line is already waiting (no waiting). */
-    String poll() {
-        String l = lines.poll();
-        return l == null || l.equals(EOF) ? l : l;
+    /**
+     * Fails if the server writes anything (or closes) within {@code quiet}: waits that long. A
+     * stated wait can only show that nothing came in that time, so callers first make sure the
+     * server had every chance to answer (e.g. an out-of-band answer that overtook it).
+     */
+    void expectNothingFor(Duration quiet, String why) {
+        try {
+            String l = lines.poll(quiet.toMillis(), TimeUnit.MILLISECONDS);
+            if (l != null) {
+                fail(why + ": within " + quiet + " the server wrote " + (l.equals(EOF) ? "end of stream" : l));
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     void expect(String line) {

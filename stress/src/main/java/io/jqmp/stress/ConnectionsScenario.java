@@ -69,7 +69,7 @@ final class ConnectionsScenario implements Scenario {
             for (int i = 0; i < OPENERS; i++) {
                 Thread.ofVirtual().name("opener-" + i).start(() -> {
                     try {
-                        while (next.getAndIncrement() < total && System.nanoTime() < openDeadline) {
+                        while (System.nanoTime() < openDeadline && next.getAndIncrement() < total) {
                             try {
                                 // A 512-byte buffer: the greeting and {"return": {}} are all these clients read.
                                 open.add(QmpConnection.negotiated(target.endpoint(), 512));
@@ -118,7 +118,9 @@ final class ConnectionsScenario implements Scenario {
             ctx.status(() -> String.format("holding %,d  oob probes %,d  p99 %.0f us", held, oob.getTotalCount(),
                     oob.getValueAtPercentile(99) / 1000.0));
             prober.start(oob);
-            Stress.runUntil(ctx.deadlineNanos() - 1_000_000_000L, () -> prober.checkStalled(FloodScenario.STALL_LIMIT_NANOS));
+            // At least half a second of probes, even when opening took the whole phase (a slow machine).
+            Stress.runUntil(Math.max(ctx.deadlineNanos() - 1_000_000_000L, System.nanoTime() + 500_000_000L),
+                    () -> prober.checkStalled(FloodScenario.STALL_LIMIT_NANOS));
             prober.stop();
             result.latency("oob round trip with all connections open", oob);
             ScenarioResult.Latency l = ScenarioResult.Latency.ofNanos(oob);
@@ -129,8 +131,14 @@ final class ConnectionsScenario implements Scenario {
             for (QmpConnection c : open) {
                 c.close();
             }
-            result.invariant("every connection opened and negotiated", held == n && failed.get() == 0,
-                    held + " of " + n + " negotiated" + Stress.faults(faults));
+            // Connections the opening phase had no time for are a figure of the machine's speed, not a fault.
+            int attempted = Math.min(next.get(), n);
+            result.metric("connections attempted before the opening deadline", attempted);
+            result.note(String.format("target: all %,d connections held: %,d — %s", n, held,
+                    held == n ? "met" : "NOT met (the opening phase ended first)"));
+            result.invariant("every connection attempted was opened and negotiated",
+                    held == attempted && failed.get() == 0 && faults.isEmpty(),
+                    held + " of " + attempted + " attempted negotiated (" + n + " asked)" + Stress.faults(faults));
             result.invariant("every out-of-band probe answered",
                     oobFaults.isEmpty() && prober.sent() == prober.answered() && prober.sent() > 0,
                     prober.answered() + " of " + prober.sent() + " answered" + Stress.faults(oobFaults));

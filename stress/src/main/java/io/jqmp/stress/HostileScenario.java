@@ -31,6 +31,8 @@ final class HostileScenario implements Scenario {
     /** Heap growth (after GC) over the run that still counts as bounded. */
     static final long HEAP_BOUND = 64L << 20;
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
+    /** Beyond an answer's wait, for an attacker to finish its last send and close. */
+    static final Duration STOP_MARGIN = Duration.ofSeconds(5);
 
     private final ConcurrentLinkedQueue<String> badInputFaults = new ConcurrentLinkedQueue<>();
     private final AtomicLong badInputsSent = new AtomicLong();
@@ -104,11 +106,14 @@ final class HostileScenario implements Scenario {
             for (InbandFlooder f : flooders) {
                 lost += f.finish(drainDeadline);
             }
+            // An attacker checks the phase between requests, so it may still wait for one answer
+            // (ANSWER_TIMEOUT) after sending at most 1 MiB: give it that, so a missing answer is
+            // reported as such.
+            long stopDeadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos() + STOP_MARGIN.toNanos();
             for (Thread t : attackers) {
-                // An attacker may be waiting for an answer: give it that long, so a missing answer is reported as such.
-                t.join(ANSWER_TIMEOUT.toMillis() + 2_000);
+                t.join(Math.max(1, (stopDeadline - System.nanoTime()) / 1_000_000));
                 if (t.isAlive()) {
-                    badInputFaults.add(t.getName() + " did not stop within " + (ANSWER_TIMEOUT.toSeconds() + 2)
+                    badInputFaults.add(t.getName() + " did not stop within " + (ANSWER_TIMEOUT.plus(STOP_MARGIN).toSeconds())
                             + " s after the phase ended");
                 }
             }
@@ -241,11 +246,21 @@ final class HostileScenario implements Scenario {
         try {
             try (QmpConnection c = QmpConnection.negotiated(ep, 64 * 1024)) {
                 QmpConnection.MessageQueue q = c.startQueue("oversized-reader-limit");
-                byte[] huge = new byte[(64 << 20) + 2];
-                Arrays.fill(huge, (byte) 'a');
-                huge[0] = '"';
+                // In 1 MiB pieces, so that a phase that ends first (a slow machine) stops it: the
+                // attackers must be gone before the heap is measured.
+                byte[] piece = new byte[1 << 20];
+                Arrays.fill(piece, (byte) 'a');
+                piece[0] = '"';
+                c.send(piece);
+                piece[0] = 'a';
+                for (int i = 1; i < 64 && hostileRunning; i++) {
+                    c.send(piece);
+                }
+                if (!hostileRunning) {
+                    return; // not sent whole: nothing to check
+                }
                 badInputsSent.incrementAndGet();
-                c.send(huge);
+                c.send(new byte[] {'a', 'a'});
                 if (expect(q, "a string of 64 MiB + 1 byte", List.of("JSON token size limit exceeded"))) {
                     badInputsAnswered.incrementAndGet();
                 }
@@ -261,6 +276,9 @@ final class HostileScenario implements Scenario {
                         return;
                     }
                     badInputsAnswered.incrementAndGet();
+                    if (!hostileRunning) {
+                        break; // at most one answer is awaited after the phase
+                    }
                     // The echoed payload stays under the output backlog limit, past which the server disconnects.
                     c.send("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 2, \"payload\": \"" + echoed + "\"}, \"id\": 2}");
                     Object m = q.next(ANSWER_TIMEOUT);

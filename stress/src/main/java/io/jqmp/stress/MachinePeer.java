@@ -1,9 +1,16 @@
 package io.jqmp.stress;
 
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpConnectionException;
+import io.jqmp.client.QmpErrorException;
+import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.server.Endpoint;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,50 +18,77 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A management client of one simulated machine: sends commands with ids, and a reader thread
- * files every answer by id (counting how often each id was answered, and the order of the
- * answers) and every {@code MIGRATION} event's status, so the scenario can wait for either with a
- * deadline.
+ * A management client of one simulated machine, on {@link QmpClient}: sends commands with the
+ * scenario's ids and files every answer by id, in the order the answers arrived, and every
+ * {@code MIGRATION} event's status, so the scenario can wait for either with a deadline.
  *
- * <p>Threading: {@link #send} and the wait methods may be called from any thread; the reader is
- * one virtual thread; {@link #close} from any thread.
+ * <p>Answers are filed by the client's reader thread as it completes them, in wire order: a
+ * command is registered on the thread that sends it before the next one is sent, so no later
+ * answer can be filed before it. Statuses are filed by the client's event callback thread, in
+ * wire order.
+ *
+ * <p>Threading: {@link #send} from one scenario thread at a time; the wait methods and
+ * {@link #close} from any thread.
  */
 final class MachinePeer implements AutoCloseable {
+    /** Longer than any step: the scenario's own deadlines decide when an answer is missing. */
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
+
     private final String name;
-    private final QmpConnection conn;
+    private final QmpClient client;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicLong ids = new AtomicLong();
     // Guarded by lock.
     private final Map<String, Map<?, ?>> answers = new HashMap<>();
-    private final Map<String, Integer> answerCounts = new HashMap<>();
     private final List<String> answerOrder = new ArrayList<>();
     private final List<String> statuses = new ArrayList<>();
-    private boolean eof;
+    private boolean closed;
 
-    MachinePeer(String name, Endpoint endpoint) throws IOException {
+    MachinePeer(String name, Endpoint endpoint) throws QmpConnectionException {
         this.name = name;
-        this.conn = QmpConnection.negotiated(endpoint, 64 * 1024);
-        conn.startReader(name + "-reader", this::file);
+        this.client = QmpClient.builder(endpoint).oob(true).commandTimeout(COMMAND_TIMEOUT)
+                .onEvent(e -> e.name().equals("MIGRATION"), e -> fileStatus(String.valueOf(e.data().get("status"))))
+                .connect();
+        client.closedFuture().thenRun(this::fileClosed);
     }
 
-    private void file(Object m) {
+    private void fileStatus(String status) {
         lock.lock();
         try {
-            if (m == QmpConnection.EOF) {
-                eof = true;
-            } else if (m instanceof Map<?, ?> msg && msg.get("event") != null) {
-                if ("MIGRATION".equals(msg.get("event")) && msg.get("data") instanceof Map<?, ?> d) {
-                    statuses.add(String.valueOf(d.get("status")));
-                }
-            } else if (m instanceof Map<?, ?> msg && msg.get("id") != null) {
-                String id = String.valueOf(msg.get("id"));
-                answers.put(id, msg);
-                answerCounts.merge(id, 1, Integer::sum);
-                answerOrder.add(id);
-            } else {
-                answerOrder.add("(without id: " + QmpConnection.describe(m) + ")");
-            }
+            statuses.add(status);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void fileClosed() {
+        lock.lock();
+        try {
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Files the answer to {@code id} as the message it came in: {@code return}, or {@code error} with class and desc. */
+    private void fileAnswer(String id, Object result, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
+        Map<String, Object> message = new LinkedHashMap<>();
+        if (cause instanceof QmpErrorException e) {
+            message.put("error", Map.of("class", e.errorClass(), "desc", e.desc()));
+        } else if (cause != null) {
+            return; // no answer (the connection ended): the waiter's deadline or the close says so
+        } else {
+            message.put("return", result);
+        }
+        message.put("id", id);
+        lock.lock();
+        try {
+            answers.put(id, message);
+            answerOrder.add(id);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -68,11 +102,24 @@ final class MachinePeer implements AutoCloseable {
 
     /**
      * Sends {@code execute} (or {@code exec-oob} when {@code oob}) of {@code command} with
-     * {@code arguments} (a JSON object text, or null) and the id {@code id}.
+     * {@code arguments} (a JSON object text, or null) and the id {@code id}. Never blocks.
      */
-    void send(boolean oob, String command, String arguments, String id) throws IOException {
-        conn.send("{\"" + (oob ? "exec-oob" : "execute") + "\": \"" + command + "\""
-                + (arguments == null ? "" : ", \"arguments\": " + arguments) + ", \"id\": \"" + id + "\"}");
+    void send(boolean oob, String command, String arguments, String id) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put(oob ? "exec-oob" : "execute", command);
+        if (arguments != null) {
+            message.put("arguments", parseObject(arguments));
+        }
+        message.put("id", id);
+        client.executeMessage(message).whenComplete((result, failure) -> fileAnswer(id, result, failure));
+    }
+
+    private static Object parseObject(String json) {
+        List<JsonResult> r = new JsonStreamer().feedAll(json.getBytes(StandardCharsets.UTF_8));
+        if (r.size() != 1 || !(r.get(0) instanceof JsonResult.Value v) || !(v.value() instanceof Map)) {
+            throw new IllegalArgumentException("not one JSON object: " + json);
+        }
+        return v.value();
     }
 
     /** The answer to {@code id}, or null if none came before {@code deadlineNanos} (or the connection ended). */
@@ -81,7 +128,7 @@ final class MachinePeer implements AutoCloseable {
         try {
             while (!answers.containsKey(id)) {
                 long left = deadlineNanos - System.nanoTime();
-                if (left <= 0 || eof) {
+                if (left <= 0 || closed) {
                     return null;
                 }
                 changed.awaitNanos(left);
@@ -106,7 +153,7 @@ final class MachinePeer implements AutoCloseable {
                     }
                 }
                 long left = deadlineNanos - System.nanoTime();
-                if (left <= 0 || eof) {
+                if (left <= 0 || closed) {
                     return -1;
                 }
                 changed.awaitNanos(left);
@@ -146,32 +193,12 @@ final class MachinePeer implements AutoCloseable {
         }
     }
 
-    /** How many answers carried {@code id}. */
-    int answerCount(String id) {
-        lock.lock();
-        try {
-            return answerCounts.getOrDefault(id, 0);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The ids answered more than once. */
-    List<String> duplicates() {
-        lock.lock();
-        try {
-            return answerCounts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     String name() {
         return name;
     }
 
     @Override
     public void close() {
-        conn.close();
+        client.close();
     }
 }

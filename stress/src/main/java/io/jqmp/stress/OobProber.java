@@ -95,14 +95,32 @@ final class OobProber {
         return false;
     }
 
-    /** Lets the outstanding probe finish (up to 2 s), then closes. */
+    /**
+     * Lets the outstanding probe finish, then closes. A probe is given what {@link #checkStalled}
+     * gives it, {@link FloodScenario#STALL_LIMIT_NANOS} from its sending (a slow machine may take
+     * seconds); one still unanswered then is reported.
+     */
     void stop() {
         running = false;
         if (thread != null) {
             try {
-                thread.join(2_000);
+                // The loop ends at its next turn; a probe sent meanwhile gets its full limit too.
+                long deadline = System.nanoTime() + FloodScenario.STALL_LIMIT_NANOS + 1_000_000_000L;
+                while (thread.isAlive() && System.nanoTime() < deadline) {
+                    long since = inFlightSince;
+                    long until = since == 0 ? System.nanoTime() + 100_000_000L
+                            : Math.min(deadline, since + FloodScenario.STALL_LIMIT_NANOS);
+                    thread.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+                    if (since != 0 && thread.isAlive() && inFlightSince == since) {
+                        break;
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive() && inFlightSince != 0) {
+                violations.accept("prober " + index + ": an out-of-band probe got no answer within "
+                        + FloodScenario.STALL_LIMIT_NANOS / 1_000_000 + " ms");
             }
         }
         conn.close();

@@ -1,5 +1,6 @@
 package io.jqmp.stress;
 
+import io.jqmp.client.QmpConnectionException;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
 import io.jqmp.server.Endpoint;
@@ -24,7 +25,7 @@ import org.HdrHistogram.ConcurrentHistogram;
  * stall or slow; sometimes a second cut during recovery) and the migration is recovered
  * out-of-band as a management program would ({@code migrate-pause}, {@code migrate-recover},
  * {@code migrate} with {@code resume}). Invariants: every out-of-band command and probe answered;
- * in-band answers none lost, duplicated or reordered; memory identical on both sides; MIGRATION
+ * in-band answers none lost or reordered; memory identical on both sides; MIGRATION
  * events in a valid order; every migration completed.
  *
  * <p>Threading: {@link #run} drives every step on the runner's thread, one iteration at a time;
@@ -127,7 +128,7 @@ final class PostcopyScenario implements Scenario {
                         && probesAnswered.get() > 0,
                 oobAnswered.get() + " of " + oobSent.get() + " commands, " + probesAnswered.get() + " of "
                         + probesSent.get() + " query-yank probes" + Stress.faults(oobFaults));
-        result.invariant("no in-band answer lost, duplicated or reordered", inbandFaults.isEmpty() && inbandChecked.get() > 0,
+        result.invariant("no in-band answer lost or reordered", inbandFaults.isEmpty() && inbandChecked.get() > 0,
                 inbandChecked.get() + " answers checked in order" + Stress.faults(inbandFaults));
         result.invariant("memory identical on both sides at completion", memoryFaults.isEmpty() && completed.get() > 0,
                 completed.get() + " migrations: source, destination and the blocked checksum agree" + Stress.faults(memoryFaults));
@@ -182,7 +183,7 @@ final class PostcopyScenario implements Scenario {
                 migrate(n, random, dir, pair, s, d, prober);
             } catch (StepFailed e) {
                 runFaults.add("iteration " + n + ": " + e.getMessage());
-            } catch (IOException e) {
+            } catch (IOException | QmpConnectionException e) {
                 runFaults.add("iteration " + n + ": connection failed: " + e.getMessage());
             }
         }
@@ -305,16 +306,11 @@ final class PostcopyScenario implements Scenario {
             memoryFaults.add("iteration " + n + ": source " + expected + ", destination " + actual
                     + ", blocked checksum " + sum.get("return"));
         }
-        ok(d, "query-status", null, dInband); // the last in-band answer: anything after it was not duplicated late
+        ok(d, "query-status", null, dInband);
 
         List<String> order = d.answerOrder().stream().filter(id -> id.startsWith("ib-")).toList();
         if (!order.equals(dInband)) {
             inbandFaults.add("iteration " + n + ": in-band answers came as " + order + ", sent " + dInband);
-        }
-        List<String> dup = new ArrayList<>(d.duplicates());
-        dup.addAll(s.duplicates());
-        if (!dup.isEmpty()) {
-            inbandFaults.add("iteration " + n + ": answered more than once: " + dup);
         }
         inbandChecked.addAndGet(order.size());
         String so = MigrationOrder.check(MigrationOrder.SOURCE, s.statuses());

@@ -15,8 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * A small QMP client for load generation. Messages from the server are parsed with jqmp's own
- * {@link JsonStreamer} (so the client accepts exactly what QEMU's parser accepts).
+ * A raw QMP client for the scenarios where the bytes and the pace are the point: flooding past
+ * the server's in-band queue (a {@link io.jqmp.client.QmpClient} keeps at most 8 in flight),
+ * hostile input, thousands of idle connections, and probes whose round trip is measured without
+ * the library client's thread hand-offs. Scenario steps that only manage a server use
+ * {@code QmpClient} ({@link MachinePeer}, {@link Target#measure()}). Messages from the server are
+ * parsed with jqmp's own {@link JsonStreamer} (so the client accepts exactly what QEMU's parser
+ * accepts).
  *
  * <p>Two ways to receive: {@link #readMessage()} blocks the calling thread (one thread at a time),
  * or {@link #startReader(Consumer)} starts a virtual thread that hands every message to a sink

@@ -1,5 +1,7 @@
 package io.jqmp.stress;
 
+import io.jqmp.client.QmpClient;
+import io.jqmp.client.QmpClientException;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import java.io.IOException;
@@ -49,15 +51,9 @@ final class Target implements AutoCloseable {
      * within 30 s.
      */
     Map<?, ?> measure() {
-        try (QmpConnection c = QmpConnection.negotiated(endpoint, 4096)) {
-            QmpConnection.MessageQueue q = c.startQueue("stress-measure");
-            c.send("{\"execute\": \"" + StressServer.HEAP + "\", \"id\": \"heap\"}");
-            Object m = q.next(Duration.ofSeconds(30));
-            if (m instanceof Map<?, ?> a && a.get("return") instanceof Map<?, ?> r) {
-                return r;
-            }
-            return null;
-        } catch (IOException e) {
+        try (QmpClient c = QmpClient.builder(endpoint).commandTimeout(Duration.ofSeconds(30)).connect()) {
+            return c.call(StressServer.HEAP, null) instanceof Map<?, ?> r ? r : null;
+        } catch (QmpClientException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
