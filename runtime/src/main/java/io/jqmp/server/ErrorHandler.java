@@ -19,18 +19,29 @@ package io.jqmp.server;
  */
 public interface ErrorHandler {
 
-    /** An error the server survived (it is counted). */
+    /**
+     * An error the server survived (it is counted).
+     *
+     * @param error what was caught
+     */
     void onError(Throwable error);
 
     /**
      * Thread {@code thread} cannot continue because of {@code error}; the server is stopping
      * ({@link QmpServer#close()} runs on a thread of its own). Called once, for the first such
      * error. The default does nothing more (the server has logged it).
+     *
+     * @param thread the name of the thread that cannot continue
+     * @param error  what ended it
      */
     default void onFatal(String thread, Throwable error) {
     }
 
-    /** The default: logs each error with its stack trace (logger {@code io.jqmp.server.QmpServer}). */
+    /**
+     * The default: logs each error with its stack trace (logger {@code io.jqmp.server.QmpServer}).
+     *
+     * @return the handler
+     */
     static ErrorHandler logging() {
         System.Logger log = System.getLogger(QmpServer.class.getName());
         return error -> log.log(System.Logger.Level.ERROR, "QMP server error: " + error, error);

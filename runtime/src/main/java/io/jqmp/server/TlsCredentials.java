@@ -40,7 +40,12 @@ import javax.net.ssl.TrustManagerFactory;
 public final class TlsCredentials {
 
     /** Which end of the connection the credentials are for (QEMU's {@code endpoint}). */
-    public enum Side { SERVER, CLIENT }
+    public enum Side {
+        /** A server's: its own key and certificate, and the CA of its clients. */
+        SERVER,
+        /** A client's: the CA of the server, and its own key and certificate if it has them. */
+        CLIENT
+    }
 
     private final SSLContext context;
     private final Side side;
@@ -63,6 +68,7 @@ public final class TlsCredentials {
      * @param dir        the directory (see the class comment for its files)
      * @param side       whose files to load
      * @param verifyPeer see the class comment
+     * @return the credentials, ready to use
      * @throws IllegalArgumentException naming the file that is missing or cannot be used, and why
      */
     public static TlsCredentials fromDirectory(Path dir, Side side, boolean verifyPeer) {
@@ -103,22 +109,40 @@ public final class TlsCredentials {
     /**
      * Credentials from a context the embedder built (key stores, hardware tokens).
      *
-     * @param context initialised with the side's own key (a server's always) and the trust anchors
-     *                that peers must chain to
+     * @param context    initialised with the side's own key (a server's always) and the trust
+     *                   anchors that peers must chain to
+     * @param side       whose credentials they are
+     * @param verifyPeer see the class comment
+     * @return the credentials
      */
     public static TlsCredentials of(SSLContext context, Side side, boolean verifyPeer) {
         return new TlsCredentials(Objects.requireNonNull(context), Objects.requireNonNull(side), verifyPeer,
                 "an SSLContext");
     }
 
+    /**
+     * The JDK context that makes the TLS sockets.
+     *
+     * @return the context
+     */
     public SSLContext context() {
         return context;
     }
 
+    /**
+     * Which end these credentials are for.
+     *
+     * @return the side
+     */
     public Side side() {
         return side;
     }
 
+    /**
+     * Whether the peer is verified (see the class comment).
+     *
+     * @return verify-peer
+     */
     public boolean verifyPeer() {
         return verifyPeer;
     }
