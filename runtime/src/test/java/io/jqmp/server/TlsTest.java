@@ -109,8 +109,8 @@ class TlsTest {
     }
 
     @Test
-    void aClientStalledInItsHandshakeDelaysNoOneAndIsCutOff() throws Exception {
-        try (TestServer s = server(true, b -> b.tlsHandshakeTimeout(Duration.ofSeconds(5)))) {
+    void aClientStalledInItsHandshakeDelaysNoOne() throws Exception {
+        try (TestServer s = server(true, b -> b.tlsHandshakeTimeout(Duration.ofSeconds(30)))) {
             Endpoint.Tls t = (Endpoint.Tls) s.server.endpoints().get(1);
             try (SocketChannel silent = SocketChannel.open(t.address());
                     SocketChannel partial = SocketChannel.open(t.address())) {
@@ -120,17 +120,19 @@ class TlsTest {
                     assertEquals(Map.of(), c.callOob("test-oob-ping", null));
                 }
                 // Served while both stalled handshakes are still pending: their connections are open.
-                silent.configureBlocking(false);
-                assertEquals(0, silent.read(ByteBuffer.allocate(16)), "the stalled client is not cut off yet");
-                silent.configureBlocking(true);
-                assertEquals(-1, silent.read(ByteBuffer.allocate(16)), "cut off after the handshake timeout");
-                ByteBuffer rest = ByteBuffer.allocate(4096);
-                int n;
-                while ((n = partial.read(rest)) >= 0) {
-                    rest.clear();
+                for (SocketChannel stalled : List.of(silent, partial)) {
+                    stalled.configureBlocking(false);
+                    assertEquals(0, stalled.read(ByteBuffer.allocate(16)), "a stalled client is not cut off yet");
                 }
-                assertEquals(-1, n);
             }
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotFinishItsHandshakeInTimeIsCutOff() throws Exception {
+        try (TestServer s = server(true, b -> b.tlsHandshakeTimeout(Duration.ofMillis(300)));
+                SocketChannel silent = SocketChannel.open(s.server.endpoints().get(1).address())) {
+            assertEquals(-1, silent.read(ByteBuffer.allocate(16)), "cut off after the handshake timeout");
         }
     }
 

@@ -57,36 +57,28 @@ final class HostileScenario implements Scenario {
     @Override
     public ScenarioResult run(ScenarioContext ctx) throws Exception {
         ScenarioResult result = new ScenarioResult(name(), description());
-        ConcurrentLinkedQueue<String> inbandFaults = new ConcurrentLinkedQueue<>();
-        ConcurrentLinkedQueue<String> oobFaults = new ConcurrentLinkedQueue<>();
         try (Target target = Target.open(ctx, 256, OUTPUT_BACKLOG)) {
             Endpoint ep = target.endpoint();
             result.metric("target", target.describe()).metric("well-behaved flooders", WELL_BEHAVED)
                     .metric("probers", FloodScenario.PROBERS).metric("output backlog limit, bytes", OUTPUT_BACKLOG);
             Map<?, ?> heapStart = target.measure();
-            List<InbandFlooder> flooders = new ArrayList<>();
-            List<OobProber> probers = new ArrayList<>();
-            for (int i = 0; i < WELL_BEHAVED; i++) {
-                flooders.add(new InbandFlooder(i, ep, FloodScenario.WINDOW, "well-behaved", inbandFaults::add));
-            }
-            for (int i = 0; i < FloodScenario.PROBERS; i++) {
-                probers.add(new OobProber(i, ep, FloodScenario.PROBE_INTERVAL_NANOS, oobFaults::add));
-            }
+            WellBehavedClients wellBehaved = new WellBehavedClients(ep, WELL_BEHAVED);
+            ConcurrentLinkedQueue<String> inbandFaults = wellBehaved.inbandFaults;
+            ConcurrentLinkedQueue<String> oobFaults = wellBehaved.oobFaults;
             ConcurrentHistogram baseline = new ConcurrentHistogram(3);
             ConcurrentHistogram hostile = new ConcurrentHistogram(3);
             long start = System.nanoTime();
             long phase = Math.max(500_000_000L, (ctx.deadlineNanos() - FloodScenario.DRAIN_NANOS - 2_000_000_000L - start) / 2);
             String[] phaseName = {"baseline"};
             ctx.status(() -> String.format("%s  in-band %,d  oob p99 base %.0f us / hostile %.0f us  bad inputs %,d  faults %d",
-                    phaseName[0], flooders.stream().mapToLong(InbandFlooder::answered).sum(),
+                    phaseName[0], wellBehaved.answered(),
                     baseline.getValueAtPercentile(99) / 1000.0, hostile.getValueAtPercentile(99) / 1000.0,
                     badInputsAnswered.get(), inbandFaults.size() + oobFaults.size() + badInputFaults.size()));
-            flooders.forEach(InbandFlooder::start);
-            probers.forEach(p -> p.start(baseline));
-            Stress.runUntil(start + phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
+            wellBehaved.start(baseline);
+            wellBehaved.runUntil(start + phase);
 
             phaseName[0] = "hostile";
-            probers.forEach(p -> p.record(hostile));
+            wellBehaved.record(hostile);
             hostileRunning = true;
             List<Thread> attackers = new ArrayList<>();
             attackers.add(start("never-reader-0", () -> neverReader(ep)));
@@ -96,16 +88,10 @@ final class HostileScenario implements Scenario {
             attackers.add(start("garbage", () -> garbage(ep, ctx.options().seed())));
             attackers.add(start("oversized", () -> oversized(ep)));
             attackers.add(start("reconnector", () -> reconnector(ep)));
-            Stress.runUntil(start + 2 * phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
+            wellBehaved.runUntil(start + 2 * phase);
             hostileRunning = false;
             phaseName[0] = "draining";
-            flooders.forEach(InbandFlooder::stopSending);
-            probers.forEach(OobProber::stop);
-            long lost = 0;
-            long drainDeadline = System.nanoTime() + FloodScenario.DRAIN_NANOS;
-            for (InbandFlooder f : flooders) {
-                lost += f.finish(drainDeadline);
-            }
+            long lost = wellBehaved.stop(System.nanoTime() + FloodScenario.DRAIN_NANOS);
             // An attacker checks the phase between requests, so it may still wait for one answer
             // (ANSWER_TIMEOUT) after sending at most 1 MiB: give it that, so a missing answer is
             // reported as such.
@@ -122,7 +108,7 @@ final class HostileScenario implements Scenario {
             String alive = aliveCheck(ep);
             Map<?, ?> heapEnd = target.measure();
 
-            long answered = flooders.stream().mapToLong(InbandFlooder::answered).sum();
+            long answered = wellBehaved.answered();
             result.metric("well-behaved in-band answered", answered)
                     .metric("bad inputs sent", badInputsSent.get())
                     .metric("bad inputs answered as prescribed", badInputsAnswered.get())
@@ -142,8 +128,8 @@ final class HostileScenario implements Scenario {
             long he = Target.number(heapEnd, "heap-used");
             result.metric("heap at start (after GC), MiB", Stress.mib(hs)).metric("heap at end (after GC), MiB", Stress.mib(he));
 
-            long probesSent = probers.stream().mapToLong(OobProber::sent).sum();
-            long probesAnswered = probers.stream().mapToLong(OobProber::answered).sum();
+            long probesSent = wellBehaved.probesSent();
+            long probesAnswered = wellBehaved.probesAnswered();
             result.invariant("the server stays up", alive == null, alive == null ? "a new client negotiated and got in-band "
                     + "and out-of-band answers after the attack" : alive);
             result.invariant("well-behaved in-band answers correct, none lost, duplicated or reordered",

@@ -100,20 +100,11 @@ final class MemoryScenario implements Scenario {
 
     private ScenarioResult attack(ScenarioContext ctx, ScenarioResult result, Endpoint ep, Process child, Path log)
             throws Exception {
-        ConcurrentLinkedQueue<String> inbandFaults = new ConcurrentLinkedQueue<>();
-        ConcurrentLinkedQueue<String> oobFaults = new ConcurrentLinkedQueue<>();
         result.metric("server", "child JVM, -Xmx" + MAX_HEAP + ", default budgets and limits, on " + ep)
                 .metric("well-behaved flooders", WELL_BEHAVED).metric("probers", FloodScenario.PROBERS)
                 .metric("token streamers", STREAMERS).metric("never-reading clients", NEVER_READERS)
                 .metric("multi-MiB pipeliners", BIG_PIPELINERS);
-        List<InbandFlooder> flooders = new ArrayList<>();
-        List<OobProber> probers = new ArrayList<>();
-        for (int i = 0; i < WELL_BEHAVED; i++) {
-            flooders.add(new InbandFlooder(i, ep, FloodScenario.WINDOW, "well-behaved", inbandFaults::add));
-        }
-        for (int i = 0; i < FloodScenario.PROBERS; i++) {
-            probers.add(new OobProber(i, ep, FloodScenario.PROBE_INTERVAL_NANOS, oobFaults::add));
-        }
+        WellBehavedClients wellBehaved = new WellBehavedClients(ep, WELL_BEHAVED);
         ConcurrentHistogram baseline = new ConcurrentHistogram(3);
         ConcurrentHistogram hostile = new ConcurrentHistogram(3);
         long start = System.nanoTime();
@@ -121,14 +112,13 @@ final class MemoryScenario implements Scenario {
         String[] phaseName = {"baseline"};
         ctx.status(() -> String.format("%s  in-band %,d  oob p99 base %.0f us / attack %.0f us  streamed %,d MiB  "
                         + "limit errors %,d  cut off %,d", phaseName[0],
-                flooders.stream().mapToLong(InbandFlooder::answered).sum(), baseline.getValueAtPercentile(99) / 1000.0,
+                wellBehaved.answered(), baseline.getValueAtPercentile(99) / 1000.0,
                 hostile.getValueAtPercentile(99) / 1000.0, streamedMiB.get(), limitErrors.get(), cutOff.get()));
-        flooders.forEach(InbandFlooder::start);
-        probers.forEach(p -> p.start(baseline));
-        Stress.runUntil(start + phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
+        wellBehaved.start(baseline);
+        wellBehaved.runUntil(start + phase);
 
         phaseName[0] = "attack";
-        probers.forEach(p -> p.record(hostile));
+        wellBehaved.record(hostile);
         attacking = true;
         List<Thread> attackers = new ArrayList<>();
         for (int i = 0; i < STREAMERS; i++) {
@@ -141,18 +131,12 @@ final class MemoryScenario implements Scenario {
             attackers.add(Thread.ofVirtual().name("pipeliner-" + i).start(() -> pipeliner(ep)));
         }
         attackers.add(Thread.ofVirtual().name("nester").start(() -> nester(ep)));
-        Stress.runUntil(start + 2 * phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
+        wellBehaved.runUntil(start + 2 * phase);
 
         attacking = false;
         phaseName[0] = "draining";
         attackerConnections.forEach(QmpConnection::close); // unblocks their sends
-        flooders.forEach(InbandFlooder::stopSending);
-        probers.forEach(OobProber::stop);
-        long lost = 0;
-        long drainDeadline = System.nanoTime() + FloodScenario.DRAIN_NANOS;
-        for (InbandFlooder f : flooders) {
-            lost += f.finish(drainDeadline);
-        }
+        long lost = wellBehaved.stop(System.nanoTime() + FloodScenario.DRAIN_NANOS);
         for (Thread t : attackers) {
             t.join(5_000);
             if (t.isAlive()) {
@@ -199,48 +183,69 @@ final class MemoryScenario implements Scenario {
                         && Long.valueOf(0).equals(health.get("errors")) && attackFaults.isEmpty(),
                 (health == null ? "no health answer" : health.get("errors") + " errors caught by the server")
                         + Stress.faults(attackFaults));
-        long probesSent = probers.stream().mapToLong(OobProber::sent).sum();
-        long probesAnswered = probers.stream().mapToLong(OobProber::answered).sum();
-        long answered = flooders.stream().mapToLong(InbandFlooder::answered).sum();
-        result.invariant("well-behaved clients answered", alive == null && inbandFaults.isEmpty() && lost == 0
-                        && oobFaults.isEmpty() && probesSent == probesAnswered,
-                answered + " in-band answers checked, " + lost + " lost; " + probesAnswered + " of " + probesSent
-                        + " out-of-band probes answered" + (alive == null ? "" : "; " + alive)
-                        + Stress.faults(inbandFaults) + Stress.faults(oobFaults));
+        long probesSent = wellBehaved.probesSent();
+        long probesAnswered = wellBehaved.probesAnswered();
+        result.invariant("well-behaved clients answered", alive == null && wellBehaved.inbandFaults.isEmpty() && lost == 0
+                        && wellBehaved.oobFaults.isEmpty() && probesSent == probesAnswered,
+                wellBehaved.answered() + " in-band answers checked, " + lost + " lost; " + probesAnswered + " of "
+                        + probesSent + " out-of-band probes answered" + (alive == null ? "" : "; " + alive)
+                        + Stress.faults(wellBehaved.inbandFaults) + Stress.faults(wellBehaved.oobFaults));
         result.invariant("well-behaved out-of-band p99 within 2x of the baseline", ratio <= 2.0,
                 String.format("%.1f us during the attack vs %.1f us alone = %.2fx", h.p99(), b.p99(), ratio));
         return result;
     }
 
-    /** Streams one string token toward the size limit, forever, reading the limit errors; reconnects when cut off. */
-    private void streamer(Endpoint ep) {
-        byte[] chunk = new byte[STREAM_SLICE];
-        Arrays.fill(chunk, (byte) 'a');
+    /** What one attacker does on one connection, until the attack ends or the server cuts it off. */
+    private interface Attack {
+        void on(QmpConnection c) throws IOException;
+    }
+
+    /**
+     * Runs {@code attack} on a new negotiated connection, over and over: when the server cuts the
+     * connection off (what the budgets do) it is counted, and the attacker reconnects a second later.
+     */
+    private void attackLoop(Endpoint ep, boolean readsErrors, Attack attack) {
         while (attacking) {
             QmpConnection c = null;
+            Thread reader = null;
             try {
                 c = QmpConnection.negotiated(ep, 64 * 1024);
                 attackerConnections.add(c);
-                QmpConnection conn = c;
-                Thread reader = Thread.ofVirtual().name("streamer-reader").start(() -> countLimitErrors(conn));
-                c.send("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 1, \"payload\": \"");
-                for (long sent = 0; attacking; sent += chunk.length) {
-                    c.send(chunk);
-                    if (sent % (1 << 20) == 0) {
-                        streamedMiB.incrementAndGet();
-                    }
-                    LockSupport.parkNanos(PACE_NANOS);
+                if (readsErrors) {
+                    QmpConnection conn = c;
+                    reader = Thread.ofVirtual().name("attack-reader").start(() -> countLimitErrors(conn));
                 }
-                reader.interrupt();
+                attack.on(c);
             } catch (IOException e) {
                 if (attacking) {
-                    cutOff.incrementAndGet(); // the server gave up on it: what the budget does
+                    cutOff.incrementAndGet();
                 }
             } finally {
                 closeAttacker(c);
+                if (reader != null) {
+                    reader.interrupt();
+                }
             }
-            pauseBeforeReconnecting();
+            if (attacking) {
+                LockSupport.parkNanos(1_000_000_000L);
+            }
         }
+    }
+
+    /** Streams one string token toward the size limit, forever, reading the limit errors. */
+    private void streamer(Endpoint ep) {
+        byte[] chunk = new byte[STREAM_SLICE];
+        Arrays.fill(chunk, (byte) 'a');
+        attackLoop(ep, true, c -> {
+            c.send("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 1, \"payload\": \"");
+            for (long sent = 0; attacking; sent += chunk.length) {
+                c.send(chunk);
+                if (sent % (1 << 20) == 0) {
+                    streamedMiB.incrementAndGet();
+                }
+                LockSupport.parkNanos(PACE_NANOS);
+            }
+        });
     }
 
     private void countLimitErrors(QmpConnection c) {
@@ -257,55 +262,31 @@ final class MemoryScenario implements Scenario {
         }
     }
 
-    /** Asks for the schema (tens of KiB) {@value #SCHEMA_REQUESTS} times and never reads; reconnects when cut off. */
+    /** Asks for the schema (tens of KiB) {@value #SCHEMA_REQUESTS} times and never reads. */
     private void neverReader(Endpoint ep) {
         byte[] request = "{\"execute\": \"query-qmp-schema\"}".getBytes(StandardCharsets.US_ASCII);
-        while (attacking) {
-            QmpConnection c = null;
-            try {
-                c = QmpConnection.negotiated(ep, 4096);
-                attackerConnections.add(c);
-                for (int i = 0; i < SCHEMA_REQUESTS && attacking; i++) {
-                    c.send(request);
-                    schemaRequests.incrementAndGet();
-                }
-                while (attacking) {
-                    LockSupport.parkNanos(200_000_000L);
-                    c.send(request); // fails once the server has cut the connection off
-                }
-            } catch (IOException e) {
-                if (attacking) {
-                    cutOff.incrementAndGet();
-                }
-            } finally {
-                closeAttacker(c);
+        attackLoop(ep, false, c -> {
+            for (int i = 0; i < SCHEMA_REQUESTS && attacking; i++) {
+                c.send(request);
+                schemaRequests.incrementAndGet();
             }
-            pauseBeforeReconnecting();
-        }
+            while (attacking) {
+                LockSupport.parkNanos(200_000_000L);
+                c.send(request); // fails once the server has cut the connection off
+            }
+        });
     }
 
     /** Pipelines echo requests of 1 MiB without reading: large requests held until answered, large answers unread. */
     private void pipeliner(Endpoint ep) {
         byte[] request = ("{\"execute\": \"" + StressServer.ECHO + "\", \"arguments\": {\"seq\": 1, \"payload\": \""
                 + "p".repeat(PIPELINED_PAYLOAD) + "\"}}").getBytes(StandardCharsets.US_ASCII);
-        while (attacking) {
-            QmpConnection c = null;
-            try {
-                c = QmpConnection.negotiated(ep, 4096);
-                attackerConnections.add(c);
-                while (attacking) {
-                    c.send(request);
-                    LockSupport.parkNanos(PACE_NANOS);
-                }
-            } catch (IOException e) {
-                if (attacking) {
-                    cutOff.incrementAndGet();
-                }
-            } finally {
-                closeAttacker(c);
+        attackLoop(ep, false, c -> {
+            while (attacking) {
+                c.send(request);
+                LockSupport.parkNanos(PACE_NANOS);
             }
-            pauseBeforeReconnecting();
-        }
+        });
     }
 
     /** Deeply nested arrays and objects and a token-heavy array, over and over, reading the errors. */
@@ -313,36 +294,16 @@ final class MemoryScenario implements Scenario {
         String deepArrays = "[".repeat(100_000);
         String deepObjects = "{\"a\": ".repeat(50_000);
         String manyTokens = "[" + "0,".repeat(600_000) + "0]";
-        while (attacking) {
-            QmpConnection c = null;
-            try {
-                c = QmpConnection.negotiated(ep, 64 * 1024);
-                attackerConnections.add(c);
-                QmpConnection conn = c;
-                Thread reader = Thread.ofVirtual().name("nester-reader").start(() -> countLimitErrors(conn));
-                while (attacking) {
-                    for (String input : List.of(deepArrays, deepObjects, manyTokens)) {
-                        c.send(input);
-                        nestedSent.incrementAndGet();
-                    }
-                    c.send("\n{}\n");
-                    LockSupport.parkNanos(10 * PACE_NANOS);
+        attackLoop(ep, true, c -> {
+            while (attacking) {
+                for (String input : List.of(deepArrays, deepObjects, manyTokens)) {
+                    c.send(input);
+                    nestedSent.incrementAndGet();
                 }
-                reader.interrupt();
-            } catch (IOException e) {
-                if (attacking) {
-                    cutOff.incrementAndGet();
-                }
-            } finally {
-                closeAttacker(c);
+                c.send("\n{}\n");
+                LockSupport.parkNanos(10 * PACE_NANOS);
             }
-        }
-    }
-
-    private void pauseBeforeReconnecting() {
-        if (attacking) {
-            LockSupport.parkNanos(1_000_000_000L);
-        }
+        });
     }
 
     private void closeAttacker(QmpConnection c) {
