@@ -1,5 +1,6 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
 import java.io.IOException;
@@ -30,6 +31,8 @@ final class ConnectionReader {
     private final ConnectionWriter writer;
     private final Connection connection;
     private volatile Thread thread;
+    /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
+    private long messageBytes;
 
     ConnectionReader(long id, SocketChannel channel, JsonStreamer streamer, RequestRouter router, RequestFlow flow,
             ConnectionWriter writer, Connection connection) {
@@ -102,10 +105,12 @@ final class ConnectionReader {
     private boolean parse(byte[] bytes, int end) {
         for (int i = 0; i < end; i++) {
             streamer.feed(bytes[i]);
+            messageBytes++;
             JsonResult result;
             boolean routed = false;
             while ((result = streamer.poll()) != null) {
-                router.route(result);
+                router.route(result, CommandEvent.beginIfEnabled(id, messageBytes));
+                messageBytes = 0;
                 routed = true;
             }
             // Back-pressure takes effect at the byte that completed a message, as QEMU's.
