@@ -5,6 +5,7 @@ import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;
 import io.jqmp.server.Dialect;
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
@@ -29,10 +30,13 @@ final class ServeCommand {
             usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
 
             Runs a QMP server with a simulated virtual machine (run states, guest memory, live
-            migration; see docs/machine.md). Without --qmp it listens on unix:./jqmp.sock and
-            tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
+            migration; see docs/machine.md). Without --qmp or --management it listens on
+            unix:./jqmp.sock and tcp:127.0.0.1:4444; with them, on exactly the endpoints given.
 
               --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
+              --management ENDPOINT   listen on ENDPOINT with a platform reader and writer thread per
+                                      connection: for a few control clients whose out-of-band
+                                      answers must not wait behind other clients (repeatable)
               --schema FILE           add a QAPI schema file; its commands answer an error saying
                                       they have no implementation (repeatable)
               --dialect current|2.12  protocol form (default current; 2.12 = the first OOB design)
@@ -54,7 +58,7 @@ final class ServeCommand {
             socket files.
             """;
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--dialect", "--qemu-version",
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--dialect", "--qemu-version",
             "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
@@ -86,12 +90,16 @@ final class ServeCommand {
         QmpServer.Builder b = QmpServer.builder();
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
-        if (endpoints.isEmpty()) {
+        List<String> management = args.all("--management");
+        if (endpoints.isEmpty() && management.isEmpty()) {
             endpoints = List.of("unix:jqmp.sock", "tcp:127.0.0.1:4444");
         }
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
+            }
+            for (String e : management) {
+                b.listen(Endpoint.parse(e), ConnectionThreads.PLATFORM);
             }
             for (String s : args.all("--schema")) {
                 b.schemaFile(Path.of(s));

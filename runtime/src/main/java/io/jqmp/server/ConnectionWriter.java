@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
- * The writer role of one connection: its own virtual thread, {@code qmp-writer-N}, drains the
+ * The writer role of one connection: its own thread, {@code qmp-writer-N} (virtual unless the
+ * listener asks for platform threads), drains the
  * connection's outbound queue to the socket, gathering what is queued into one write, so that
  * neither the monitor thread nor the main loop ever blocks on a client.
  *
@@ -25,6 +26,7 @@ final class ConnectionWriter implements Outbound {
     private final long id;
     private final SocketChannel channel;
     private final long maxBacklog;
+    private final ConnectionThreads threads;
     private final Connection connection;
     /** Messages: a {@code byte[]}, or a {@link Traced} answer when a recording wants its event. */
     private final MpscUnboundedVarHandleArrayQueue<Object> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
@@ -39,16 +41,17 @@ final class ConnectionWriter implements Outbound {
      * @param maxBacklog unread output after which a further message disconnects the client
      * @param connection closed when writing fails or the client stops reading
      */
-    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, Connection connection) {
+    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, ConnectionThreads threads, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.maxBacklog = maxBacklog;
+        this.threads = threads;
         this.connection = connection;
     }
 
     /** Starts the writer thread. Called once. */
     void start() {
-        thread = Thread.ofVirtual().name("qmp-writer-" + id).start(this::run);
+        thread = threads.builder().name("qmp-writer-" + id).start(this::run);
     }
 
     /**

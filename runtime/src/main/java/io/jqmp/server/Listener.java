@@ -23,30 +23,36 @@ import java.util.logging.Logger;
 final class Listener {
     private static final Logger LOG = Logger.getLogger(Listener.class.getName());
 
-    /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
+    /** Takes an accepted client: serves it with {@code threads}, or refuses it. Called on the accept thread. */
     interface Admission {
-        void admit(SocketChannel client, Endpoint endpoint);
+        void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads);
     }
 
     private final Admission admission;
+    private final ConnectionThreads threads;
     private final ServerSocketChannel channel;
     private final Endpoint endpoint;
     private final Path socketFile;
     private Thread acceptor;
 
-    private Listener(Admission admission, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
+    private Listener(Admission admission, ConnectionThreads threads, ServerSocketChannel channel, Endpoint endpoint,
+            Path socketFile) {
         this.admission = admission;
+        this.threads = threads;
         this.channel = channel;
         this.endpoint = endpoint;
         this.socketFile = socketFile;
     }
 
-    /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
-    static Listener bind(Endpoint endpoint, Admission admission) throws IOException {
+    /**
+     * Binds {@code endpoint}, whose connections {@code threads} will serve; the returned listener's
+     * {@link #endpoint()} has the real TCP port.
+     */
+    static Listener bind(Endpoint endpoint, ConnectionThreads threads, Admission admission) throws IOException {
         if (endpoint instanceof Endpoint.Unix unix) {
             Path path = unix.path().toAbsolutePath();
             ServerSocketChannel ch = bindUnix(path);
-            return new Listener(admission, ch, new Endpoint.Unix(unix.path()), path);
+            return new Listener(admission, threads, ch, new Endpoint.Unix(unix.path()), path);
         }
         Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -56,7 +62,7 @@ final class Listener {
             LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
-        return new Listener(admission, ch, new Endpoint.Tcp(tcp.host(), port), null);
+        return new Listener(admission, threads, ch, new Endpoint.Tcp(tcp.host(), port), null);
     }
 
     /**
@@ -129,7 +135,7 @@ final class Listener {
                 }
                 continue;
             }
-            admission.admit(client, endpoint);
+            admission.admit(client, endpoint, threads);
         }
     }
 

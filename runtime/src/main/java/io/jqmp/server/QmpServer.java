@@ -27,7 +27,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A QMP server: listeners, one reader and one writer virtual thread per connection, the
+ * A QMP server: listeners, one reader and one writer thread per connection (virtual unless the
+ * listener asks for platform threads, {@link ConnectionThreads}), the
  * {@code monitor} thread for out-of-band commands and the {@code main-loop} thread for in-band
  * ones.
  *
@@ -99,7 +100,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(e, this::admit));
+                listeners.add(Listener.bind(e, config.connectionThreads(e), this::admit));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -172,7 +173,7 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
-    private void admit(SocketChannel client, Endpoint endpoint) {
+    private void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads) {
         if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
             LOG.warning("refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
@@ -184,7 +185,7 @@ public final class QmpServer implements AutoCloseable {
             }
             return;
         }
-        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, services);
+        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, threads, services);
         connections.add(c);
         c.start();
     }
@@ -227,6 +228,7 @@ public final class QmpServer implements AutoCloseable {
     /** Collects and validates a server's configuration; {@link #build()} checks it all before any thread exists. */
     public static final class Builder {
         private final List<Endpoint> listeners = new ArrayList<>();
+        private final Set<Endpoint> platformListeners = new LinkedHashSet<>();
         private final List<Path> schemaFiles = new ArrayList<>();
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
@@ -260,6 +262,24 @@ public final class QmpServer implements AutoCloseable {
         /** Adds a listener given as {@code unix:PATH} or {@code tcp:HOST:PORT}. */
         public Builder listen(String endpoint) {
             return listen(Endpoint.parse(endpoint));
+        }
+
+        /**
+         * Adds a listener whose connections are served by {@code threads}: {@link
+         * ConnectionThreads#PLATFORM} for a management socket whose few clients' out-of-band
+         * answers must not wait behind other connections for a carrier thread.
+         */
+        public Builder listen(Endpoint endpoint, ConnectionThreads threads) {
+            listen(endpoint);
+            if (threads == ConnectionThreads.PLATFORM) {
+                platformListeners.add(endpoint);
+            }
+            return this;
+        }
+
+        /** As {@link #listen(Endpoint, ConnectionThreads)}, the endpoint given as {@code unix:PATH} or {@code tcp:HOST:PORT}. */
+        public Builder listen(String endpoint, ConnectionThreads threads) {
+            return listen(Endpoint.parse(endpoint), Objects.requireNonNull(threads));
         }
 
         /** Adds a QAPI schema file. */
@@ -420,7 +440,7 @@ public final class QmpServer implements AutoCloseable {
             }
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles, jsonLimits);
+                    unmaskSchema, throttles, jsonLimits, Set.copyOf(platformListeners));
             return new QmpServer(config, schema, bound, xOobTest);
         }
 

@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +23,9 @@ import java.util.function.Supplier;
  * @param unmaskSchema      {@code query-qmp-schema} shows real type names instead of numbers
  * @param throttles         rate-limited events (default: QEMU's table)
  * @param jsonLimits        the input limits of each connection's JSON streamer (default: QEMU's)
+ * @param platformListeners listeners (among {@code listeners}) whose connections are served by
+ *                          platform threads ({@link ConnectionThreads#PLATFORM}); the others use
+ *                          virtual threads
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -37,7 +41,13 @@ public record QmpServerConfig(
         boolean pretty,
         boolean unmaskSchema,
         List<Events.Throttle> throttles,
-        JsonLimits jsonLimits) {
+        JsonLimits jsonLimits,
+        Set<Endpoint> platformListeners) {
+
+    /** The threads that serve connections accepted on {@code listener}. */
+    public ConnectionThreads connectionThreads(Endpoint listener) {
+        return platformListeners.contains(listener) ? ConnectionThreads.PLATFORM : ConnectionThreads.VIRTUAL;
+    }
 
     /**
      * Input limits, as QEMU's JSON streamer has them: bytes of one value (and of one token),
