@@ -22,4 +22,8 @@ final class ProbeEvent extends jdk.jfr.Event {
     @Label("Request Id")
     @Description("The request's id as JSON text")
     String requestId;
+
+    @Label("Phase")
+    @Description("The part of the run the probe belongs to (StageBreakdown makes a table per phase)")
+    String phase;
 }

@@ -22,14 +22,15 @@ import jdk.jfr.consumer.RecordingFile;
  * <pre>
  * inbound   client writes, kernel, reader virtual thread wakes up, reads and parses (probe start to command start)
  * routing, queueing, execution, output queueing, writing   the command's own stages
- * outbound  kernel, client wakes up and reads (command end to probe end)
+ * outbound  kernel, client wakes up and reads (command end to probe end; negative when the client
+ *           had the answer before the writer thread returned from writing it)
  * </pre>
  *
  * The probes at or above the 99th and 99.9th percentile are averaged stage by stage, and checked
  * against the JVM's own pauses (GC pauses, safepoints) recorded alongside.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.jqmp.benchmarks.StageBreakdown FILE.jfr [FILE.jfr ...]}
- * prints one Markdown table per file. Single-threaded.
+ * prints Markdown tables per file (one per phase the probes name). Single-threaded.
  */
 public final class StageBreakdown {
     static final List<String> STAGES = List.of("inbound", "routing", "queueing", "execution", "outputQueueing",
@@ -38,7 +39,7 @@ public final class StageBreakdown {
             "output queueing", "writing", "outbound");
 
     /** One probe joined with its command: round trip and stage times in nanoseconds. */
-    record Sample(Instant start, Instant end, long roundTrip, long[] stages) {
+    record Sample(String phase, Instant start, Instant end, long roundTrip, long[] stages) {
     }
 
     /** A pause of the whole JVM: a GC pause or a safepoint. */
@@ -121,7 +122,8 @@ public final class StageBreakdown {
             s[4] = c.getDuration("outputQueueing").toNanos();
             s[5] = c.getDuration("writing").toNanos();
             s[6] = nanos(c.getEndTime(), p.getEndTime());
-            samples.add(new Sample(p.getStartTime(), p.getEndTime(), nanos(p.getStartTime(), p.getEndTime()), s));
+            String phase = p.hasField("phase") && p.getString("phase") != null ? p.getString("phase") : "all";
+            samples.add(new Sample(phase, p.getStartTime(), p.getEndTime(), nanos(p.getStartTime(), p.getEndTime()), s));
         }
         gc.sort(Comparator.comparing(Pause::start));
         safepoints.sort(Comparator.comparing(Pause::start));
@@ -129,13 +131,17 @@ public final class StageBreakdown {
         return new Result(samples, unmatched, gc, safepoints, submitFailed, pinned, recorded);
     }
 
-    /** The command of {@code candidates} that lies within the probe (ids repeat across connections). */
+    /**
+     * The command of {@code candidates} that began within the probe (ids repeat across
+     * connections). Its end may be after the probe's: the client can read the answer before the
+     * writer thread returns from the write that sent it.
+     */
     private static RecordedEvent within(RecordedEvent probe, List<RecordedEvent> candidates) {
         if (candidates == null) {
             return null;
         }
         for (RecordedEvent c : candidates) {
-            if (!c.getStartTime().isBefore(probe.getStartTime()) && !c.getEndTime().isAfter(probe.getEndTime())) {
+            if (!c.getStartTime().isBefore(probe.getStartTime()) && !c.getStartTime().isAfter(probe.getEndTime())) {
                 return c;
             }
         }
@@ -183,13 +189,29 @@ public final class StageBreakdown {
         return (double) n / samples.size();
     }
 
-    /** The table: round-trip percentiles, then the mean of each stage over all, the p99 tail and the p99.9 tail. */
+    /** One table per phase (in the order of their first probe), then the JVM's pauses. */
     static String markdown(Result r) {
+        Map<String, List<Sample>> phases = new java.util.LinkedHashMap<>();
+        for (Sample s : r.samples()) {
+            phases.computeIfAbsent(s.phase(), k -> new ArrayList<>()).add(s);
+        }
         StringBuilder sb = new StringBuilder();
-        List<Sample> all = r.samples();
-        sb.append(String.format(Locale.ROOT, "%d probes joined with their commands (%d not matched) over %.1f s;"
-                        + " round trip p50 %s, p99 %s, p99.9 %s µs.%n%n", all.size(), r.unmatched(),
-                r.recorded().toMillis() / 1000.0, us(percentile(all, 50)), us(percentile(all, 99)), us(percentile(all, 99.9))));
+        sb.append(String.format(Locale.ROOT, "%d probes joined with their commands (%d not matched) over %.1f s.%n",
+                r.samples().size(), r.unmatched(), r.recorded().toMillis() / 1000.0));
+        phases.forEach((phase, samples) -> sb.append('\n').append(table(phase, samples, r)));
+        sb.append(String.format(Locale.ROOT, "%nMean µs per stage (share of the round trip). JVM pauses during the"
+                        + " recording: %d GC pauses (total %s ms, longest %s ms), %d safepoints (total %s ms, longest %s ms);"
+                        + " virtual-thread submits failed: %d; pinned virtual threads: %d.%n",
+                r.gcPauses().size(), ms(total(r.gcPauses())), ms(longest(r.gcPauses())), r.safepoints().size(),
+                ms(total(r.safepoints())), ms(longest(r.safepoints())), r.submitFailed(), r.pinned()));
+        return sb.toString();
+    }
+
+    /** The round-trip percentiles of one phase, then the mean of each stage over all, the p99 tail and the p99.9 tail. */
+    static String table(String phase, List<Sample> all, Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s: %d probes, round trip p50 %s, p99 %s, p99.9 %s µs.%n%n", phase,
+                all.size(), us(percentile(all, 50)), us(percentile(all, 99)), us(percentile(all, 99.9))));
         sb.append("| probes | n | round trip | ");
         STAGE_LABELS.forEach(l -> sb.append(l).append(" | "));
         sb.append("in a GC pause | in a safepoint |\n|---|---:|---:|");
@@ -198,11 +220,6 @@ public final class StageBreakdown {
         row(sb, "all", all, r);
         row(sb, "slowest 1 % (>= p99)", tail(all, 99), r);
         row(sb, "slowest 0.1 % (>= p99.9)", tail(all, 99.9), r);
-        sb.append(String.format(Locale.ROOT, "%nMean µs per stage (share of the round trip). JVM pauses during the"
-                        + " recording: %d GC pauses (total %s ms, longest %s ms), %d safepoints (total %s ms, longest %s ms);"
-                        + " virtual-thread submits failed: %d; pinned virtual threads: %d.%n",
-                r.gcPauses().size(), ms(total(r.gcPauses())), ms(longest(r.gcPauses())), r.safepoints().size(),
-                ms(total(r.safepoints())), ms(longest(r.safepoints())), r.submitFailed(), r.pinned()));
         return sb.toString();
     }
 

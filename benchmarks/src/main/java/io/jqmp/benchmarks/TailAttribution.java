@@ -22,25 +22,31 @@ import jdk.jfr.Recording;
  * {@code query-qmp-schema} in flight; {@code blocked} = the main loop held by {@code x-oob-test}.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.jqmp.benchmarks.TailAttribution CASE [SECONDS]
- * [FILE.jfr]}. Single-threaded apart from the load it starts.
+ * [FILE.jfr] [virtual|platform]}, the last naming the threads of the prober's connection (see
+ * {@link Target#open(String, String, String, boolean, String)}). Single-threaded apart from the
+ * load it starts.
  */
 public final class TailAttribution {
+    /** Probing before and after the recorded probes, while the recording starts and stops. */
+    private static final long MARGIN_NANOS = 500_000_000L;
+
     private TailAttribution() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: TailAttribution idle|light|heavy|blocked [SECONDS] [FILE.jfr]");
+            System.err.println("usage: TailAttribution idle|light|heavy|blocked [SECONDS] [FILE.jfr] [virtual|platform]");
             System.exit(2);
         }
         String load = args[0];
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path file = args.length > 2 ? Path.of(args[2]) : Files.createTempFile("tail-" + load, ".jfr");
-        run(load, seconds, file);
+        run(load, seconds, file, args.length > 3 ? args[3] : "virtual");
     }
 
-    static void run(String load, int seconds, Path file) throws Exception {
-        try (Target server = Target.open("embedded", "unix", "park", true);
+    /** Runs one case; {@code probeThreads} as {@link Target#open(String, String, String, boolean, String)}'s. */
+    static void run(String load, int seconds, Path file, String probeThreads) throws Exception {
+        try (Target server = Target.open("embedded", "unix", "park", true, probeThreads);
              Prober prober = Prober.open(server.endpoint(0), true)) {
             Loader loader = switch (load) {
                 case "idle" -> null;
@@ -53,29 +59,19 @@ public final class TailAttribution {
                 default -> throw new IllegalArgumentException("case must be idle, light, heavy or blocked, not '" + load + "'");
             };
             try {
-                probe(prober, TimeUnit.SECONDS.toNanos(3), false); // warm-up, not recorded
-                Map<String, long[]> before = SchedStats.byRole();
-                long t0 = System.nanoTime();
-                try (Recording r = new Recording()) {
-                    r.enable("io.jqmp.Command");
-                    r.enable(ProbeEvent.NAME);
-                    r.enable("jdk.GCPhasePause");
-                    r.enable("jdk.SafepointBegin");
-                    r.enable("jdk.SafepointEnd");
-                    r.enable("jdk.VirtualThreadSubmitFailed");
-                    r.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ofMillis(1));
-                    r.start();
-                    probe(prober, TimeUnit.SECONDS.toNanos(seconds), true);
-                    r.stop();
-                    r.dump(file);
+                // One platform thread does all the probing, so its CPU waits show in /proc until the end.
+                Exception[] failed = new Exception[1];
+                Thread t = Thread.ofPlatform().name("prober").start(() -> {
+                    try {
+                        measure(prober, load, seconds, file);
+                    } catch (Exception e) {
+                        failed[0] = e;
+                    }
+                });
+                t.join();
+                if (failed[0] != null) {
+                    throw failed[0];
                 }
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                Map<String, long[]> after = SchedStats.byRole();
-                System.out.println("## " + load + " (" + file + ")");
-                System.out.println();
-                System.out.print(StageBreakdown.markdown(StageBreakdown.read(file)));
-                System.out.println();
-                System.out.println(SchedStats.markdown(before, after, elapsed));
                 if (loader != null && loader.errors() > 0) {
                     System.out.println("loader errors: " + loader.errors());
                 }
@@ -87,19 +83,50 @@ public final class TailAttribution {
         }
     }
 
-    /** Probes back to back for {@code nanos}, each round trip a {@link ProbeEvent} when {@code record}. */
-    private static void probe(Prober prober, long nanos, boolean record) throws IOException {
+    /** Prober thread: warms up, records, prints the tables. */
+    private static void measure(Prober prober, String load, int seconds, Path file) throws IOException {
+        probe(prober, TimeUnit.SECONDS.toNanos(3), null); // warm-up, not recorded
+        Map<String, long[]> before = SchedStats.byRole();
+        long t0 = System.nanoTime();
+        try (Recording r = new Recording()) {
+            r.enable("io.jqmp.Command");
+            r.enable(ProbeEvent.NAME);
+            r.enable("jdk.GCPhasePause");
+            r.enable("jdk.SafepointBegin");
+            r.enable("jdk.SafepointEnd");
+            r.enable("jdk.VirtualThreadSubmitFailed");
+            r.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ofMillis(1));
+            r.start();
+            // Starting and stopping a recording stops the JVM for a while: keep that out of the probes.
+            probe(prober, MARGIN_NANOS, null);
+            probe(prober, TimeUnit.SECONDS.toNanos(seconds), load);
+            probe(prober, MARGIN_NANOS, null);
+            r.stop();
+            r.dump(file);
+        }
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        Map<String, long[]> after = SchedStats.byRole();
+        System.out.println("## " + load + " (" + file + ")");
+        System.out.println();
+        System.out.print(StageBreakdown.markdown(StageBreakdown.read(file)));
+        System.out.println();
+        System.out.println(SchedStats.markdown(before, after, elapsed));
+    }
+
+    /** Probes back to back for {@code nanos}, each round trip a {@link ProbeEvent} of {@code phase} unless that is null. */
+    private static void probe(Prober prober, long nanos, String phase) throws IOException {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) {
             long id = prober.nextId();
             byte[] request = Prober.request(true, "query-yank", null, id);
-            ProbeEvent e = record ? new ProbeEvent() : null;
+            ProbeEvent e = phase != null ? new ProbeEvent() : null;
             if (e != null) {
                 e.begin();
             }
             prober.roundTrip(request, id);
             if (e != null) {
                 e.requestId = Long.toString(id);
+                e.phase = phase;
                 e.commit();
             }
         }
@@ -144,7 +171,7 @@ public final class TailAttribution {
                 return "virtual-thread carriers";
             }
             return switch (comm) {
-                case "monitor", "main-loop", "loader", "main" -> comm.equals("main") ? "prober" : comm;
+                case "monitor", "main-loop", "loader", "prober" -> comm;
                 default -> "other JVM threads";
             };
         }

@@ -1,5 +1,6 @@
 package io.jqmp.benchmarks;
 
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.IdleStrategy;
 import io.jqmp.server.QmpServer;
 import java.io.Closeable;
@@ -55,31 +56,57 @@ public final class Target implements Closeable {
     private Path fifo;
     private boolean closed;
 
-    private Target(QmpServer server, String pattern, Path dir) {
+    /** The prober's endpoint when it has a listener of its own, else null. */
+    private final String probeEndpoint;
+
+    private Target(QmpServer server, String pattern, String probeEndpoint, Path dir) {
         this.server = server;
         this.pattern = pattern;
+        this.probeEndpoint = probeEndpoint;
         this.dir = dir;
+    }
+
+    /** {@link #open(String, String, String, boolean, String)} with every connection on virtual threads. */
+    public static Target open(String target, String transport, String idle, boolean offerOob) throws IOException {
+        return open(target, transport, idle, offerOob, "virtual");
     }
 
     /**
      * Opens {@code target}: {@code embedded} (a server on {@code transport} {@code unix} or
      * {@code tcp}, monitor idling with {@code idle}, offering OOB when {@code offerOob}), or an
-     * external {@code unix:PATH} / {@code tcp:HOST:PORT}.
+     * external {@code unix:PATH} / {@code tcp:HOST:PORT}. {@code probeThreads} {@code platform}
+     * gives the embedded server's prober (connection 0) a management listener of its own, served
+     * by platform threads ({@code virtual}: the prober shares the loaders' listener).
      */
-    public static Target open(String target, String transport, String idle, boolean offerOob) throws IOException {
+    public static Target open(String target, String transport, String idle, boolean offerOob, String probeThreads)
+            throws IOException {
+        boolean platform = switch (probeThreads) {
+            case "virtual" -> false;
+            case "platform" -> true;
+            default -> throw new IllegalArgumentException("probeThreads must be virtual or platform, not '" + probeThreads + "'");
+        };
         Path dir = Files.createTempDirectory("jqmp-bench");
         if (!target.equals("embedded")) {
-            return new Target(null, target, dir);
+            return new Target(null, target, null, dir);
         }
-        String listen = switch (transport) {
-            case "unix" -> "unix:" + dir.resolve("qmp.sock");
+        String listen = listenAddress(transport, dir.resolve("qmp.sock"));
+        Path padding = dir.resolve("padding.json");
+        Files.writeString(padding, paddingSchema(SCHEMA_PADDING));
+        QmpServer.Builder b = embedded(listen, idle, offerOob, padding);
+        if (platform) {
+            b.listen(listenAddress(transport, dir.resolve("management.sock")), ConnectionThreads.PLATFORM);
+        }
+        QmpServer server = b.build().start();
+        return new Target(server, server.endpoints().get(0).toString(),
+                platform ? server.endpoints().get(1).toString() : null, dir);
+    }
+
+    private static String listenAddress(String transport, Path socket) {
+        return switch (transport) {
+            case "unix" -> "unix:" + socket;
             case "tcp" -> "tcp:127.0.0.1:0";
             default -> throw new IllegalArgumentException("transport must be unix or tcp, not '" + transport + "'");
         };
-        Path padding = dir.resolve("padding.json");
-        Files.writeString(padding, paddingSchema(SCHEMA_PADDING));
-        QmpServer server = embedded(listen, idle, offerOob, padding).start();
-        return new Target(server, server.endpoints().get(0).toString(), dir);
     }
 
     /**
@@ -103,10 +130,10 @@ public final class Target implements Closeable {
     }
 
     /**
-     * A jqmp server with the benchmark commands, not yet started; {@code padding}, if not null, is
-     * a schema file added to make {@code query-qmp-schema}'s answer QEMU-sized.
+     * A jqmp server builder with the benchmark commands; {@code padding}, if not null, is a schema
+     * file added to make {@code query-qmp-schema}'s answer QEMU-sized.
      */
-    public static QmpServer embedded(String listen, String idle, boolean offerOob, Path padding) {
+    public static QmpServer.Builder embedded(String listen, String idle, boolean offerOob, Path padding) {
         JQMP_LOG.setLevel(Level.SEVERE);
         QmpServer.Builder b = QmpServer.builder();
         if (padding != null) {
@@ -121,8 +148,7 @@ public final class Target implements Closeable {
                 .monitorIdleStrategy(() -> IdleStrategy.parse(idle))
                 .offerOob(offerOob)
                 .xOobTest(true)
-                .maxConnections(256)
-                .build();
+                .maxConnections(256);
     }
 
     /** The embedded server, or null for an external target. */
@@ -132,6 +158,9 @@ public final class Target implements Closeable {
 
     /** The endpoint of connection {@code index} (0 = the prober). */
     public String endpoint(int index) {
+        if (index == 0 && probeEndpoint != null) {
+            return probeEndpoint;
+        }
         return pattern.contains("%d") ? pattern.replace("%d", Integer.toString(index)) : pattern;
     }
 

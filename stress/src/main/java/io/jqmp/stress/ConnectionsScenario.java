@@ -117,7 +117,7 @@ final class ConnectionsScenario implements Scenario {
             OobProber prober = new OobProber(0, target.endpoint(), 500_000, oobFaults::add);
             ctx.status(() -> String.format("holding %,d  oob probes %,d  p99 %.0f us", held, oob.getTotalCount(),
                     oob.getValueAtPercentile(99) / 1000.0));
-            prober.start(oob);
+            prober.start(oob, "connections");
             Stress.runUntil(ctx.deadlineNanos() - 1_000_000_000L, () -> prober.checkStalled(FloodScenario.STALL_LIMIT_NANOS));
             prober.stop();
             result.latency("oob round trip with all connections open", oob);

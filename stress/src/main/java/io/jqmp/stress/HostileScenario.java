@@ -80,11 +80,11 @@ final class HostileScenario implements Scenario {
                     baseline.getValueAtPercentile(99) / 1000.0, hostile.getValueAtPercentile(99) / 1000.0,
                     badInputsAnswered.get(), inbandFaults.size() + oobFaults.size() + badInputFaults.size()));
             flooders.forEach(InbandFlooder::start);
-            probers.forEach(p -> p.start(baseline));
+            probers.forEach(p -> p.start(baseline, "baseline"));
             Stress.runUntil(start + phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
 
             phaseName[0] = "hostile";
-            probers.forEach(p -> p.record(hostile));
+            probers.forEach(p -> p.record(hostile, "hostile"));
             hostileRunning = true;
             List<Thread> attackers = new ArrayList<>();
             attackers.add(start("never-reader-0", () -> neverReader(ep)));
