@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,8 @@ final class ServeCommand {
               --max-clients N         connections served at once (default 4096)
               --max-pending N         in-band requests a client may queue (default 8)
               --monitor-idle NAME     monitor thread idle strategy: park, backoff, spin, yield (default park)
+              --pin-monitor CPU       bind the monitor thread to CPU (for hosts with cores to dedicate)
+              --pin-main-loop CPU     bind the main loop's thread to CPU
               --pretty                pretty-print output, as QEMU's pretty=on
               --unmask-schema         query-qmp-schema shows real type names
               --no-x-oob-test         remove the x-oob-test command
@@ -59,7 +63,7 @@ final class ServeCommand {
             """;
 
     private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--dialect", "--qemu-version",
-            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
+            "--max-clients", "--max-pending", "--monitor-idle", "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -114,6 +118,19 @@ final class ServeCommand {
             String idle = args.get("--monitor-idle", "park");
             IdleStrategy.parse(idle);
             b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            Map<String, Integer> pins = new LinkedHashMap<>();
+            for (String role : List.of("monitor", "main-loop")) {
+                String cpu = args.get("--pin-" + role, null);
+                if (cpu != null) {
+                    pins.put(role, cpuNumber("--pin-" + role, cpu));
+                }
+            }
+            if (new java.util.HashSet<>(pins.values()).size() < pins.size()) {
+                throw new IllegalArgumentException("--pin-monitor and --pin-main-loop need different CPUs");
+            }
+            if (!pins.isEmpty()) {
+                b.threadPlacement(new CpuAffinity(pins));
+            }
             b.pretty(args.flag("--pretty"));
             b.unmaskSchema(args.flag("--unmask-schema"));
             b.xOobTest(!args.flag("--no-x-oob-test"));
@@ -210,6 +227,20 @@ final class ServeCommand {
             }
         }
         return c.withIncoming(args.get("--incoming", null));
+    }
+
+    /** A CPU number of this machine, for the pin options. */
+    static int cpuNumber(String option, String text) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try {
+            int cpu = Integer.parseInt(text);
+            if (cpu >= 0 && cpu < cpus) {
+                return cpu;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " needs a CPU number from 0 to " + (cpus - 1) + ", got '" + text + "'");
     }
 
     private static QmpServerConfig.Version parseVersion(String text) {

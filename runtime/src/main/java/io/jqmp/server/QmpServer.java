@@ -79,8 +79,8 @@ public final class QmpServer implements AutoCloseable {
         this.events = new Events(schema, encoder, connections, config.throttles());
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(config.maxConnections() * config.maxPendingInband() + 1024);
-        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get());
-        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get());
+        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), config.threadPlacement());
+        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), config.threadPlacement());
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
@@ -244,6 +244,7 @@ public final class QmpServer implements AutoCloseable {
         private Supplier<IdleStrategy> monitorIdle = IdleStrategy::park;
         private Supplier<IdleStrategy> mainLoopIdle = IdleStrategy::park;
         private boolean offerOob = true;
+        private ThreadPlacement threadPlacement = ThreadPlacement.NONE;
         private boolean pretty;
         private boolean unmaskSchema;
         private boolean xOobTest = true;
@@ -358,6 +359,15 @@ public final class QmpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Places the {@code monitor} and {@code main-loop} threads when they start (default
+         * {@link ThreadPlacement#NONE}), e.g. on CPUs of their own.
+         */
+        public Builder threadPlacement(ThreadPlacement placement) {
+            this.threadPlacement = Objects.requireNonNull(placement);
+            return this;
+        }
+
         public Builder offerOob(boolean offer) {
             this.offerOob = offer;
             return this;
@@ -440,7 +450,7 @@ public final class QmpServer implements AutoCloseable {
             }
             QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
                     maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles, jsonLimits, Set.copyOf(platformListeners));
+                    unmaskSchema, throttles, jsonLimits, Set.copyOf(platformListeners), threadPlacement);
             return new QmpServer(config, schema, bound, xOobTest);
         }
 

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  * @param platformListeners listeners (among {@code listeners}) whose connections are served by
  *                          platform threads ({@link ConnectionThreads#PLATFORM}); the others use
  *                          virtual threads
+ * @param threadPlacement   places the {@code monitor} and {@code main-loop} threads when they
+ *                          start (default: nowhere in particular)
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -42,7 +44,8 @@ public record QmpServerConfig(
         boolean unmaskSchema,
         List<Events.Throttle> throttles,
         JsonLimits jsonLimits,
-        Set<Endpoint> platformListeners) {
+        Set<Endpoint> platformListeners,
+        ThreadPlacement threadPlacement) {
 
     /** The threads that serve connections accepted on {@code listener}. */
     public ConnectionThreads connectionThreads(Endpoint listener) {
