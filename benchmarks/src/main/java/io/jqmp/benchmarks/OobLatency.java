@@ -68,6 +68,9 @@ public class OobLatency {
      */
     @Param({"virtual"})
     public String probeThreads;
+    /** For an external target: the prober's own endpoint (a management socket), or empty for the target's. */
+    @Param({""})
+    public String probeTarget;
 
     private Target server;
     private Loader loader;
@@ -84,7 +87,7 @@ public class OobLatency {
         if (!outOfBand && load.equals("blocked")) {
             throw new IllegalArgumentException("an in-band probe is never answered while the main loop is blocked");
         }
-        server = Target.open(target, transport, idle, outOfBand, probeThreads);
+        server = Target.open(target, transport, idle, outOfBand, probeThreads, probeTarget);
         // Negotiate before loading: QEMU runs qmp_capabilities in the main loop, so a client
         // cannot even negotiate while it is blocked (jqmp answers negotiation on the reader).
         prober = Prober.open(server.endpoint(0), outOfBand);

@@ -30,6 +30,7 @@ public final class Prober implements Closeable {
     private int lineLength;
     private long nextId = 1;
     private boolean oob;
+    private String greeting = "";
 
     private Prober(SocketChannel channel) {
         this.channel = channel;
@@ -77,6 +78,7 @@ public final class Prober implements Closeable {
         try {
             p.readLine();
             String greeting = p.lastLine();
+            p.greeting = greeting;
             if (!greeting.contains("\"QMP\"")) {
                 throw new IOException("not a QMP greeting: " + greeting);
             }
@@ -94,6 +96,11 @@ public final class Prober implements Closeable {
             p.close();
             throw e;
         }
+    }
+
+    /** The server's greeting line ({@link #open} only). */
+    public String greeting() {
+        return greeting;
     }
 
     /** Whether the {@code oob} capability was negotiated. */

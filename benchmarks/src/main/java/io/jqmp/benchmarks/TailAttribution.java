@@ -23,7 +23,7 @@ import jdk.jfr.Recording;
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.jqmp.benchmarks.TailAttribution CASE [SECONDS]
  * [FILE.jfr] [virtual|platform]}, the last naming the threads of the prober's connection (see
- * {@link Target#open(String, String, String, boolean, String)}). Single-threaded apart from the
+ * {@link Target#open(String, String, String, boolean, String, String)}). Single-threaded apart from the
  * load it starts.
  */
 public final class TailAttribution {
@@ -44,9 +44,9 @@ public final class TailAttribution {
         run(load, seconds, file, args.length > 3 ? args[3] : "virtual");
     }
 
-    /** Runs one case; {@code probeThreads} as {@link Target#open(String, String, String, boolean, String)}'s. */
+    /** Runs one case; {@code probeThreads} as {@link Target#open(String, String, String, boolean, String, String)}'s. */
     static void run(String load, int seconds, Path file, String probeThreads) throws Exception {
-        try (Target server = Target.open("embedded", "unix", "park", true, probeThreads);
+        try (Target server = Target.open("embedded", "unix", "park", true, probeThreads, "");
              Prober prober = Prober.open(server.endpoint(0), true)) {
             Loader loader = switch (load) {
                 case "idle" -> null;

@@ -53,6 +53,8 @@ public final class Target implements Closeable {
     private final String pattern;
     private final Path dir;
     private Prober blocker;
+    /** An out-of-band connection to an external jqmp whose main loop this target blocked. */
+    private Prober jqmpControl;
     private Path fifo;
     private boolean closed;
 
@@ -66,9 +68,9 @@ public final class Target implements Closeable {
         this.dir = dir;
     }
 
-    /** {@link #open(String, String, String, boolean, String)} with every connection on virtual threads. */
+    /** {@link #open(String, String, String, boolean, String, String)} with every connection on virtual threads. */
     public static Target open(String target, String transport, String idle, boolean offerOob) throws IOException {
-        return open(target, transport, idle, offerOob, "virtual");
+        return open(target, transport, idle, offerOob, "virtual", "");
     }
 
     /**
@@ -76,10 +78,12 @@ public final class Target implements Closeable {
      * {@code tcp}, monitor idling with {@code idle}, offering OOB when {@code offerOob}), or an
      * external {@code unix:PATH} / {@code tcp:HOST:PORT}. {@code probeThreads} {@code platform}
      * gives the embedded server's prober (connection 0) a management listener of its own, served
-     * by platform threads ({@code virtual}: the prober shares the loaders' listener).
+     * by platform threads ({@code virtual}: the prober shares the loaders' listener). For an
+     * external target, {@code probeTarget}, unless empty, is the prober's own endpoint (a
+     * {@link BenchServer}'s management socket).
      */
-    public static Target open(String target, String transport, String idle, boolean offerOob, String probeThreads)
-            throws IOException {
+    public static Target open(String target, String transport, String idle, boolean offerOob, String probeThreads,
+            String probeTarget) throws IOException {
         boolean platform = switch (probeThreads) {
             case "virtual" -> false;
             case "platform" -> true;
@@ -87,7 +91,7 @@ public final class Target implements Closeable {
         };
         Path dir = Files.createTempDirectory("jqmp-bench");
         if (!target.equals("embedded")) {
-            return new Target(null, target, null, dir);
+            return new Target(null, target, probeTarget.isEmpty() ? null : probeTarget, dir);
         }
         String listen = listenAddress(transport, dir.resolve("qmp.sock"));
         Path padding = dir.resolve("padding.json");
@@ -145,6 +149,7 @@ public final class Target implements Closeable {
                 .handler("query-yank", ctx -> YANK_INSTANCES)
                 .handler("query-status", ctx -> STATUS)
                 .handler("bench-ping", ctx -> null)
+                .handler("bench-main-loop-busy", ctx -> Map.of("busy", ctx.server().bql().isLocked()))
                 .monitorIdleStrategy(() -> IdleStrategy.parse(idle))
                 .offerOob(offerOob)
                 .xOobTest(true)
@@ -175,6 +180,17 @@ public final class Target implements Closeable {
             blocker.send(Prober.request(false, "x-oob-test", "{\"lock\": true}", 1));
             // Nothing else runs in-band here, so a held BQL means the blocker is running.
             awaitCondition(() -> server.bql().isLocked(), "the main loop to take x-oob-test");
+            return;
+        }
+        if (blocker.greeting().contains("\"package\": \"jqmp")) {
+            // A jqmp server in another process (BenchServer): it says itself when its BQL is held.
+            jqmpControl = Prober.open(endpoint(1), true);
+            blocker.send(Prober.request(false, "x-oob-test", "{\"lock\": true}", 1));
+            awaitCondition(() -> {
+                long id = jqmpControl.nextId();
+                jqmpControl.roundTrip(Prober.request(true, "bench-main-loop-busy", null, id), id);
+                return jqmpControl.lastLine().contains("\"busy\": true");
+            }, "the main loop to take x-oob-test");
             return;
         }
         fifo = dir.resolve("block.fifo");
@@ -229,10 +245,15 @@ public final class Target implements Closeable {
         }
     }
 
+    /** A condition that may need the network to tell. */
+    private interface Check {
+        boolean holds() throws IOException;
+    }
+
     /** Polls {@code condition} every millisecond for at most 10 s. */
-    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws IOException {
+    private static void awaitCondition(Check condition, String what) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
+        while (!condition.holds()) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("timed out waiting for " + what);
             }
@@ -251,6 +272,10 @@ public final class Target implements Closeable {
             if (blocker != null) {
                 if (server != null) {
                     server.releaseOobTestLock();
+                } else if (jqmpControl != null) {
+                    long id = jqmpControl.nextId();
+                    jqmpControl.roundTrip(Prober.request(true, "x-oob-test", "{\"lock\": false}", id), id);
+                    jqmpControl.close();
                 } else {
                     // Opening the FIFO for writing lets QEMU's open() return; it reads an empty config.
                     try (OutputStream o = Files.newOutputStream(fifo)) {
