@@ -52,7 +52,8 @@ public final class BenchReport {
 
     /** Everything the report is written from, saved so {@code --rewrite} can redo the text without rerunning. */
     record Saved(boolean quick, String qemuVersion, String qemuNote, String loadAtStart, String date,
-                 LinkedHashMap<String, Outcome> outcomes, int rounds, String baseline, List<String> loadDuringRounds)
+                 LinkedHashMap<String, Outcome> outcomes, int rounds, String baseline, String baselineName,
+                 List<String> serverJvmFlags, List<String> baselineJvmFlags, List<String> loadDuringRounds)
             implements Serializable {
     }
 
@@ -80,6 +81,10 @@ public final class BenchReport {
     /** The previous build's class path for the rounds, or null. */
     private String baseline;
     private List<String> serverJvmFlags = List.of();
+    private List<String> baselineJvmFlags = List.of();
+    private String baselineName = "previous build";
+    /** Only the interleaved rounds (for comparisons such as a GC or a previous build), nothing else. */
+    private boolean onlyRounds;
     /** The load average before each round. */
     private final ArrayList<String> loadDuringRounds = new ArrayList<>();
 
@@ -97,6 +102,9 @@ public final class BenchReport {
         Integer rounds = null;
         String baseline = null;
         List<String> serverJvm = List.of();
+        List<String> baselineJvm = null;
+        String baselineName = "previous build";
+        boolean onlyRounds = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -107,6 +115,9 @@ public final class BenchReport {
                     case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                     case "--baseline" -> baseline = args[++i];
                     case "--server-jvm" -> serverJvm = List.of(args[++i].trim().split("\\s+"));
+                    case "--baseline-jvm" -> baselineJvm = List.of(args[++i].trim().split("\\s+"));
+                    case "--baseline-name" -> baselineName = args[++i];
+                    case "--only-rounds" -> onlyRounds = true;
                     default -> throw new IllegalArgumentException(args[i]);
                 }
             }
@@ -115,13 +126,17 @@ public final class BenchReport {
             }
         } catch (RuntimeException e) {
             System.err.println("usage: BenchReport [--quick] [--no-qemu] [--rewrite] [--out FILE] [--rounds N (1-20)]"
-                    + " [--baseline CLASSPATH] [--server-jvm 'FLAGS']");
+                    + " [--baseline CLASSPATH] [--baseline-jvm 'FLAGS'] [--baseline-name NAME] [--server-jvm 'FLAGS']"
+                    + " [--only-rounds]");
             System.exit(2);
         }
         BenchReport report = new BenchReport(quick, out);
         report.rounds = rounds != null ? rounds : quick ? 3 : 5;
         report.baseline = baseline;
         report.serverJvmFlags = serverJvm;
+        report.baselineJvmFlags = baselineJvm != null ? baselineJvm : serverJvm;
+        report.baselineName = baselineName;
+        report.onlyRounds = onlyRounds;
         if (rewrite) {
             report.rewrite();
         } else {
@@ -151,6 +166,9 @@ public final class BenchReport {
             outcomes.putAll(saved.outcomes());
             rounds = saved.rounds();
             baseline = saved.baseline();
+            baselineName = saved.baselineName();
+            serverJvmFlags = saved.serverJvmFlags();
+            baselineJvmFlags = saved.baselineJvmFlags();
             loadDuringRounds.addAll(saved.loadDuringRounds());
         } catch (ClassNotFoundException e) {
             throw new IOException("cannot read " + f, e);
@@ -162,7 +180,7 @@ public final class BenchReport {
     private void save() throws IOException {
         try (ObjectOutputStream o = new ObjectOutputStream(Files.newOutputStream(savedFile(quick)))) {
             o.writeObject(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes, rounds, baseline,
-                    new ArrayList<>(loadDuringRounds)));
+                    baselineName, serverJvmFlags, baselineJvmFlags, new ArrayList<>(loadDuringRounds)));
         }
     }
 
@@ -184,6 +202,9 @@ public final class BenchReport {
                 say("comparing with " + qemuVersion + " (" + binary.get() + ")");
             }
             runRounds();
+            if (onlyRounds) {
+                return;
+            }
             runLatency();
             // A second QEMU with 64 monitors for the throughput shapes (one client per monitor).
             if (binary.isPresent()) {
@@ -231,7 +252,7 @@ public final class BenchReport {
             targets.put("jqmp-management", new String[] {"unix:" + dir.resolve("jqmp.sock"),
                 "unix:" + dir.resolve("jqmp-management.sock")});
             if (baseline != null) {
-                processes.add(ServerProcess.start("baseline", baseline, serverJvmFlags, dir.resolve("base.sock"), null));
+                processes.add(ServerProcess.start(baselineName, baseline, baselineJvmFlags, dir.resolve("base.sock"), null));
                 targets.put("base", new String[] {"unix:" + dir.resolve("base.sock"), ""});
             }
             if (qemuPattern != null) {
@@ -438,6 +459,18 @@ public final class BenchReport {
 
     String baseline() {
         return baseline;
+    }
+
+    String baselineName() {
+        return baselineName;
+    }
+
+    List<String> serverJvmFlags() {
+        return serverJvmFlags;
+    }
+
+    List<String> baselineJvmFlags() {
+        return baselineJvmFlags;
     }
 
     List<String> loadDuringRounds() {

@@ -99,11 +99,11 @@ final class ReportWriter {
     private static final double[] PERCENTILES = {50, 99, 99.9};
     private static final String[] PERCENTILE_NAMES = {"p50", "p99", "p99.9"};
 
-    private static String serverName(String server) {
+    private String serverName(String server) {
         return switch (server) {
             case "jqmp" -> "jqmp (prober on the loaders' socket)";
             case "jqmp-management" -> "jqmp (prober on a management socket)";
-            case "base" -> "previous build";
+            case "base" -> report.baselineName() == null ? "previous build" : report.baselineName();
             case "qemu" -> "QEMU";
             default -> server;
         };
@@ -160,6 +160,10 @@ final class ReportWriter {
         return us >= 100 ? String.format(Locale.ROOT, "%,.0f", us) : String.format(Locale.ROOT, "%.1f", us);
     }
 
+    private static String flags(List<String> flags) {
+        return flags == null || flags.isEmpty() || flags.equals(List.of("")) ? "the defaults" : "`" + String.join(" ", flags) + "`";
+    }
+
     private boolean hasRounds() {
         return outcomes.keySet().stream().anyMatch(k -> k.startsWith("round/"));
     }
@@ -179,8 +183,9 @@ final class ReportWriter {
                 + " interleaved rounds)");
         line("");
         line("`exec-oob query-yank` from one prober connection over a Unix socket, with every server in a process of"
-                + " its own: jqmp's `BenchServer` (the embedded benchmark server of `Target`, default JVM flags"
-                + (report.baseline() != null ? ", and a previous build's" : "") + ") and QEMU 7.2 with 17 monitors."
+                + " its own: jqmp's `BenchServer` (the embedded benchmark server of `Target`, JVM flags "
+                + flags(report.serverJvmFlags()) + (report.baseline() != null ? "; and " + report.baselineName()
+                + ", JVM flags " + flags(report.baselineJvmFlags()) : "") + ") and QEMU 7.2 with 17 monitors."
                 + " Loads: *16 loaders* each keep 8 `query-status` in flight; *4 loaders* each keep 8"
                 + " `query-qmp-schema` in flight (jqmp's schema is padded so its answer, " + Target.SCHEMA_PADDING
                 + " generated events, is as large as QEMU's, about 207 KB); *main loop blocked*: jqmp's main loop held by"
@@ -212,7 +217,7 @@ final class ReportWriter {
         }
         roundTargets(servers);
         if (servers.contains("base")) {
-            line("Before and after: this build / the previous build, median of the per-round ratios:");
+            line("This build / " + report.baselineName() + ", median of the per-round ratios:");
             line("");
             line("| load | prober socket | p50 | p99 | p99.9 |");
             line("|---|---|---:|---:|---:|");
