@@ -1,9 +1,7 @@
 package io.jqmp.benchmarks;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,22 +38,48 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchReport {
     /** One benchmark run: a class with fixed parameters. */
-    record Case(String key, Class<?> bench, Map<String, String> params) implements Serializable {
+    record Case(String key, Class<?> bench, Map<String, String> params) {
+    }
+
+    /** One value of a sample distribution and how often it was seen. */
+    record Sample(double value, long count) {
+    }
+
+    /** What the report needs of a JMH result: the primary score with its samples, and the aux counters. */
+    record Measured(String unit, double score, List<Sample> samples, Map<String, Double> secondary) {
+        static Measured of(RunResult r) {
+            Result<?> primary = r.getPrimaryResult();
+            List<Sample> samples = new ArrayList<>();
+            Iterator<Map.Entry<Double, Long>> it = primary.getStatistics().getRawData();
+            while (it.hasNext()) {
+                Map.Entry<Double, Long> e = it.next();
+                samples.add(new Sample(e.getKey(), e.getValue()));
+            }
+            Map<String, Double> secondary = new LinkedHashMap<>();
+            r.getSecondaryResults().forEach((name, result) -> secondary.put(name, result.getScore()));
+            return new Measured(primary.getScoreUnit(), primary.getScore(), samples, secondary);
+        }
     }
 
     /** A case's outcome: its result, or why it failed. */
-    record Outcome(Case c, RunResult result, String error) implements Serializable {
+    record Outcome(Case c, Measured result, String error) {
         boolean ok() {
             return result != null;
         }
     }
 
-    /** Everything the report is written from, saved so {@code --rewrite} can redo the text without rerunning. */
+    /**
+     * Everything the report is written from, saved as JSON so {@code --rewrite} can redo the text
+     * without rerunning (and other tools can read the numbers).
+     */
     record Saved(boolean quick, String qemuVersion, String qemuNote, String loadAtStart, String date,
                  LinkedHashMap<String, Outcome> outcomes, int rounds, String baseline, String baselineName,
-                 List<String> serverJvmFlags, List<String> baselineJvmFlags, List<String> loadDuringRounds)
-            implements Serializable {
+                 List<String> serverJvmFlags, List<String> baselineJvmFlags, List<String> loadDuringRounds) {
     }
+
+    /** Jackson Jr, writing the saved results readably and in declaration order. */
+    static final JSON SAVED_JSON = JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT,
+            JSON.Feature.WRITE_RECORD_FIELDS_IN_DECLARATION_ORDER);
 
     /**
      * The loads of the interleaved rounds: {@code light} = 16 loaders keeping 8 {@code query-status}
@@ -146,7 +170,7 @@ public final class BenchReport {
 
     /** Where a run's results are saved: next to the log, one file per kind of run. */
     private Path savedFile(boolean quickRun) {
-        return Path.of("benchmarks", "target", quickRun ? "bench-quick.ser" : "bench-full.ser");
+        return Path.of("benchmarks", "target", quickRun ? "bench-quick.json" : "bench-full.json");
     }
 
     /** Rewrites the report from the last saved full run (else the last quick run), without measuring. */
@@ -156,32 +180,26 @@ public final class BenchReport {
             say("no saved results in benchmarks/target: run ./jqmp bench first");
             System.exit(2);
         }
-        try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(f))) {
-            Saved saved = (Saved) in.readObject();
-            quick = saved.quick();
-            qemuVersion = saved.qemuVersion();
-            qemuNote = saved.qemuNote();
-            loadAtStart = saved.loadAtStart();
-            date = saved.date();
-            outcomes.putAll(saved.outcomes());
-            rounds = saved.rounds();
-            baseline = saved.baseline();
-            baselineName = saved.baselineName();
-            serverJvmFlags = saved.serverJvmFlags();
-            baselineJvmFlags = saved.baselineJvmFlags();
-            loadDuringRounds.addAll(saved.loadDuringRounds());
-        } catch (ClassNotFoundException e) {
-            throw new IOException("cannot read " + f, e);
-        }
+        Saved saved = SAVED_JSON.beanFrom(Saved.class, f.toFile());
+        quick = saved.quick();
+        qemuVersion = saved.qemuVersion();
+        qemuNote = saved.qemuNote();
+        loadAtStart = saved.loadAtStart();
+        date = saved.date();
+        outcomes.putAll(saved.outcomes());
+        rounds = saved.rounds();
+        baseline = saved.baseline();
+        baselineName = saved.baselineName();
+        serverJvmFlags = saved.serverJvmFlags();
+        baselineJvmFlags = saved.baselineJvmFlags();
+        loadDuringRounds.addAll(saved.loadDuringRounds());
         new ReportWriter(this).write();
         say("rewrote " + out + " from " + f);
     }
 
     private void save() throws IOException {
-        try (ObjectOutputStream o = new ObjectOutputStream(Files.newOutputStream(savedFile(quick)))) {
-            o.writeObject(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes, rounds, baseline,
-                    baselineName, serverJvmFlags, baselineJvmFlags, new ArrayList<>(loadDuringRounds)));
-        }
+        SAVED_JSON.write(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes, rounds, baseline,
+                baselineName, serverJvmFlags, baselineJvmFlags, new ArrayList<>(loadDuringRounds)), savedFile(quick).toFile());
     }
 
     private void run(boolean useQemu) throws IOException {
@@ -401,7 +419,7 @@ public final class BenchReport {
             if (results.size() != 1) {
                 throw new RunnerException("expected one result, got " + results.size());
             }
-            outcomes.put(c.key(), new Outcome(c, results.iterator().next(), null));
+            outcomes.put(c.key(), new Outcome(c, Measured.of(results.iterator().next()), null));
             say(String.format(Locale.ROOT, "%-44s %6.1f s", c.key(), (System.nanoTime() - t0) / 1e9));
         } catch (RunnerException | RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
@@ -478,27 +496,24 @@ public final class BenchReport {
     }
 
     /** The primary sample distribution of a SampleTime result, in nanoseconds. */
-    static Histogram histogram(RunResult r) {
-        Result<?> primary = r.getPrimaryResult();
-        double toNanos = switch (primary.getScoreUnit()) {
+    static Histogram histogram(Measured m) {
+        double toNanos = switch (m.unit()) {
             case "us/op" -> 1_000;
             case "ms/op" -> 1_000_000;
             case "ns/op" -> 1;
-            default -> throw new IllegalArgumentException("not a latency unit: " + primary.getScoreUnit());
+            default -> throw new IllegalArgumentException("not a latency unit: " + m.unit());
         };
         Histogram h = new Histogram(3);
-        Iterator<Map.Entry<Double, Long>> it = primary.getStatistics().getRawData();
-        while (it.hasNext()) {
-            Map.Entry<Double, Long> e = it.next();
-            h.recordValueWithCount(Math.max(1, Math.round(e.getKey() * toNanos)), e.getValue());
+        for (Sample s : m.samples()) {
+            h.recordValueWithCount(Math.max(1, Math.round(s.value() * toNanos)), s.count());
         }
         return h;
     }
 
     /** A secondary (aux counter) score, or NaN when absent. */
-    static double secondary(RunResult r, String name) {
-        Result<?> s = r.getSecondaryResults().get(name);
-        return s == null ? Double.NaN : s.getScore();
+    static double secondary(Measured m, String name) {
+        Double score = m.secondary().get(name);
+        return score == null ? Double.NaN : score;
     }
 
     static String machineCpu() {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
-import org.openjdk.jmh.results.RunResult;
 
 /**
  * Writes {@code docs/benchmarks.md} and its PNG plots from a {@link BenchReport}'s outcomes.
@@ -501,7 +500,7 @@ final class ReportWriter {
         for (String size : List.of("realistic", "large")) {
             Outcome o = outcomes.get("framing/" + size);
             int bytes = Framing.request(size).length;
-            double rps = o != null && o.ok() ? o.result().getPrimaryResult().getScore() : Double.NaN;
+            double rps = o != null && o.ok() ? o.result().score() : Double.NaN;
             line("| " + size + " | " + bytes + " | " + count(rps) + " | "
                     + (Double.isNaN(rps) ? NA : String.format(Locale.ROOT, "%.1f", rps * bytes / 1e6)) + " |");
         }
@@ -592,8 +591,7 @@ final class ReportWriter {
         if (o == null || !o.ok()) {
             return Double.NaN;
         }
-        RunResult r = o.result();
-        return BenchReport.secondary(r, "responses");
+        return BenchReport.secondary(o.result(), "responses");
     }
 
     private static String loadName(String load) {

@@ -170,6 +170,16 @@ public final class Target implements Closeable {
     }
 
     /**
+     * Ends the embedded server's blocking {@code x-oob-test} as any client would: {@code lock:
+     * false}, out-of-band, on a connection of its own. Blocks until that is answered.
+     */
+    public void unblockEmbedded() throws IOException {
+        try (Prober p = Prober.open(endpoint(2), true)) {
+            p.roundTrip(Prober.request(true, "x-oob-test", "{\"lock\": false}", 1), 1);
+        }
+    }
+
+    /**
      * Blocks the target's main loop with an in-band command on connection 1 until {@link #close}:
      * {@code x-oob-test} with {@code lock: true} on jqmp; on QEMU a {@code blockdev-add} of a
      * blkdebug node whose config file is a FIFO nobody writes (QEMU's own OOB test).
@@ -271,7 +281,7 @@ public final class Target implements Closeable {
         try {
             if (blocker != null) {
                 if (server != null) {
-                    server.releaseOobTestLock();
+                    unblockEmbedded();
                 } else if (jqmpControl != null) {
                     long id = jqmpControl.nextId();
                     jqmpControl.roundTrip(Prober.request(true, "x-oob-test", "{\"lock\": false}", id), id);

@@ -68,4 +68,25 @@ class ReportPartsTest {
         assertEquals(292, Framing.request("realistic").length);
         assertTrue(Framing.request("large").length > 700_000);
     }
+
+    @Test
+    void savedResultsRoundTripThroughJson() throws IOException {
+        java.util.LinkedHashMap<String, BenchReport.Outcome> outcomes = new java.util.LinkedHashMap<>();
+        outcomes.put("oob/x", new BenchReport.Outcome(new BenchReport.Case("oob/x", OobLatency.class,
+                java.util.Map.of("target", "embedded")), new BenchReport.Measured("us/op", 12.5,
+                List.of(new BenchReport.Sample(10.0, 3), new BenchReport.Sample(20.0, 1)),
+                java.util.Map.of("readerSuspensions", 0.0, "absent", Double.NaN)), null));
+        outcomes.put("thr/y", new BenchReport.Outcome(new BenchReport.Case("thr/y", InbandThroughput.class,
+                java.util.Map.of()), null, "timed out"));
+        BenchReport.Saved saved = new BenchReport.Saved(true, "7.2", null, "0.5 0.4 0.3", "2026-01-01 00:00 UTC", outcomes,
+                3, "/tmp/base.jar", "previous build", List.of(), List.of("-XX:+UseZGC"), List.of("1.0 0.9 0.8", "2.0 1.5 1.0"));
+        Path file = dir.resolve("bench.json");
+        BenchReport.SAVED_JSON.write(saved, file.toFile());
+        String text = java.nio.file.Files.readString(file);
+        assertTrue(text.startsWith("{\n  \"quick\" : true,\n  \"qemuVersion\" : \"7.2\","), text);
+        assertEquals(saved, BenchReport.SAVED_JSON.beanFrom(BenchReport.Saved.class, file.toFile()));
+        Histogram h = BenchReport.histogram(saved.outcomes().get("oob/x").result());
+        assertEquals(4, h.getTotalCount());
+        assertEquals(20_000, h.getMaxValue(), 20);
+    }
 }

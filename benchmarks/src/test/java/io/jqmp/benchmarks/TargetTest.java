@@ -72,7 +72,7 @@ class TargetTest {
                 p.send(Prober.request(true, "query-yank", null, 8));
                 assertEquals(8, p.awaitLine());
                 assertTrue(p.lastLineIsReturn(), p.lastLine());
-                t.server().releaseOobTestLock();
+                t.unblockEmbedded();
                 assertEquals(7, p.awaitLine());
                 assertTrue(p.lastLineIsReturn(), p.lastLine());
             }

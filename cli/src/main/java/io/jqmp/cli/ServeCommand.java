@@ -4,8 +4,8 @@ import io.jqmp.server.IdleStrategy;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;
-import io.jqmp.server.Dialect;
 import io.jqmp.server.ConnectionThreads;
+import io.jqmp.server.Dialect;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,9 @@ final class ServeCommand {
     private ServeCommand() {
     }
 
+    /** The server's defaults: written once, in QmpServerConfig. */
+    private static final QmpServerConfig D = QmpServerConfig.DEFAULTS;
+
     static final String USAGE = """
             usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
 
@@ -41,29 +45,32 @@ final class ServeCommand {
                                       answers must not wait behind other clients (repeatable)
               --schema FILE           add a QAPI schema file; its commands answer an error saying
                                       they have no implementation (repeatable)
-              --dialect current|2.12  protocol form (default current; 2.12 = the first OOB design)
-              --qemu-version X.Y.Z    version in the greeting and query-version (default 7.2.0)
-              --max-clients N         connections served at once (default 4096)
-              --max-pending N         in-band requests a client may queue (default 8)
-              --monitor-idle NAME     monitor thread idle strategy: park, backoff, spin, yield (default park)
+              --dialect current|2.12  protocol form (default %s; 2.12 = the first OOB design)
+              --qemu-version X.Y.Z    version in the greeting and query-version (default %s)
+              --max-clients N         connections served at once (default %d)
+              --max-pending N         in-band requests a client may queue (default %d)
+              --monitor-idle NAME     monitor thread idle strategy: %s (default %s)
               --pin-monitor CPU       bind the monitor thread to CPU (for hosts with cores to dedicate)
               --pin-main-loop CPU     bind the main loop's thread to CPU
               --pretty                pretty-print output, as QEMU's pretty=on
               --unmask-schema         query-qmp-schema shows real type names
-              --no-x-oob-test         remove the x-oob-test command
+              --no-x-oob-test         remove the x-oob-test command (jqmp serve has it, to test
+                                      out-of-band execution; an embedded server only when asked)
               --name NAME             the guest's name (query-name)
-              --memory SIZE           guest memory, K/M/G suffixes, 4 KiB pages (default 256M)
+              --memory SIZE           guest memory, K/M/G suffixes, 4 KiB pages (default %dM)
               --incoming URI          start as a migration destination listening on tcp:HOST:PORT
                                       or unix:PATH, or 'defer' to wait for migrate-incoming
-              --dirty-rate PAGES/S    pages the vCPU writes per second while running (default 1000)
+              --dirty-rate PAGES/S    pages the vCPU writes per second while running (default %d)
               --no-machine            serve only the built-in commands, no machine
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
-            """;
+            """.formatted(D.dialect().label(), version(D.version()), D.maxConnections(), D.maxPendingInband(),
+            IdleStrategy.NAMES, D.monitorIdle().get(), MachineConfig.defaults().memory() >> 20,
+            MachineConfig.defaults().dirtyRate());
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--dialect", "--qemu-version",
-            "--max-clients", "--max-pending", "--monitor-idle", "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--dialect",
+            "--qemu-version", "--max-clients", "--max-pending", "--monitor-idle", "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -111,13 +118,15 @@ final class ServeCommand {
             b.fallbackHandler(ctx -> {
                 throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
             });
-            b.dialect(Dialect.parse(args.get("--dialect", "current")));
-            b.version(parseVersion(args.get("--qemu-version", "7.2.0")));
-            b.maxConnections(args.getInt("--max-clients", 4096));
-            b.maxPendingInband(args.getInt("--max-pending", 8));
-            String idle = args.get("--monitor-idle", "park");
-            IdleStrategy.parse(idle);
-            b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            b.dialect(Dialect.parse(args.get("--dialect", D.dialect().label())));
+            b.version(parseVersion(args.get("--qemu-version", version(D.version()))));
+            b.maxConnections(args.getInt("--max-clients", D.maxConnections()));
+            b.maxPendingInband(args.getInt("--max-pending", D.maxPendingInband()));
+            String idle = args.get("--monitor-idle", null);
+            if (idle != null) {
+                IdleStrategy.parse(idle);
+                b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            }
             Map<String, Integer> pins = new LinkedHashMap<>();
             for (String role : List.of("monitor", "main-loop")) {
                 String cpu = args.get("--pin-" + role, null);
@@ -125,7 +134,7 @@ final class ServeCommand {
                     pins.put(role, cpuNumber("--pin-" + role, cpu));
                 }
             }
-            if (new java.util.HashSet<>(pins.values()).size() < pins.size()) {
+            if (new HashSet<>(pins.values()).size() < pins.size()) {
                 throw new IllegalArgumentException("--pin-monitor and --pin-main-loop need different CPUs");
             }
             if (!pins.isEmpty()) {
@@ -243,6 +252,10 @@ final class ServeCommand {
         throw new IllegalArgumentException(option + " needs a CPU number from 0 to " + (cpus - 1) + ", got '" + text + "'");
     }
 
+    private static String version(QmpServerConfig.Version v) {
+        return v.major() + "." + v.minor() + "." + v.micro();
+    }
+
     private static QmpServerConfig.Version parseVersion(String text) {
         String[] parts = text.split("\\.");
         if (parts.length != 3) {
@@ -250,7 +263,7 @@ final class ServeCommand {
         }
         try {
             return new QmpServerConfig.Version(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]), "jqmp 0.1.0");
+                    Long.parseLong(parts[2]), D.version().packageName());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
         }

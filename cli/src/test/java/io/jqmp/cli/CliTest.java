@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jqmp.server.QmpServerConfig;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -69,6 +70,14 @@ class CliTest {
     }
 
     @Test
+    void serveUsageShowsTheLibrarysDefaults() {
+        assertTrue(ServeCommand.USAGE.contains("connections served at once (default "
+                + QmpServerConfig.DEFAULTS.maxConnections() + ")"), ServeCommand.USAGE);
+        assertTrue(ServeCommand.USAGE.contains("idle strategy: park, backoff, spin, yield (default park)"),
+                ServeCommand.USAGE);
+    }
+
+    @Test
     void serveRunsUntilStoppedAndRemovesItsSocket() throws Exception {
         Path sock = dir.resolve("serve.sock");
         Path management = dir.resolve("management.sock");
@@ -100,6 +109,9 @@ class CliTest {
                     + "but has no implementation in this server\"}}", in.readLine());
             ch.write(StandardCharsets.UTF_8.encode("{\"execute\": \"query-name\"}"));
             assertEquals("{\"return\": {\"name\": \"guest1\"}}", in.readLine());
+            // jqmp serve keeps x-oob-test (an embedded server has it only when asked).
+            ch.write(StandardCharsets.UTF_8.encode("{\"execute\": \"x-oob-test\", \"arguments\": {\"lock\": false}}"));
+            assertEquals("{\"return\": {}}", in.readLine());
         }
         stop.countDown();
         serve.join(10_000);

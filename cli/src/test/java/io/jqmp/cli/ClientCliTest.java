@@ -40,6 +40,7 @@ class ClientCliTest {
                 .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
                 .schemaFile(schema)
                 .handler("cli-emit", ctx -> null)
+                .xOobTest(true)
                 .build()
                 .start();
         endpoint = server.endpoints().get(0).toString();

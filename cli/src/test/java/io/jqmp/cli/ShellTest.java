@@ -109,7 +109,8 @@ class ShellTest {
 
     @Test
     void theShellRunsLinesOnADumbTerminal() throws Exception {
-        try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).build().start()) {
+        try (QmpServer server = QmpServer.builder().listen(new Endpoint.Unix(dir.resolve("qmp.sock"))).xOobTest(true)
+                .build().start()) {
             String input = "query-version\n!x-oob-test lock=false\nx-oob-test lock=1\nbad syntax\n";
             ByteArrayOutputStream screen = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -5,7 +5,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * The destination side of one incoming connection (the first one, or a postcopy recovery). The
@@ -17,7 +16,7 @@ import java.util.logging.Logger;
  * from any thread.
  */
 final class Incoming {
-    private static final Logger LOG = Logger.getLogger(Incoming.class.getName());
+    private static final System.Logger LOG = System.getLogger(Incoming.class.getName());
 
     private final Migration mig;
     private final GuestMemory memory;
@@ -64,7 +63,7 @@ final class Incoming {
         try {
             socket = server.accept();
         } catch (IOException e) {
-            LOG.info("incoming migration listener closed: " + e);
+            LOG.log(System.Logger.Level.INFO, "incoming migration listener closed: " + e);
             listening = false;
             return;
         } finally {

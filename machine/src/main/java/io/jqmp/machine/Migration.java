@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A machine's migration: status, capabilities, parameters, statistics, the current channel and
@@ -24,7 +22,7 @@ import java.util.logging.Logger;
  * the migration threads never take the BQL.
  */
 final class Migration {
-    private static final Logger LOG = Logger.getLogger(Migration.class.getName());
+    private static final System.Logger LOG = System.getLogger(Migration.class.getName());
 
     static final List<String> CAPABILITIES = List.of("xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks",
             "compress", "events", "postcopy-ram", "x-colo", "release-ram", "block", "return-path",
@@ -182,7 +180,7 @@ final class Migration {
                     return;
                 }
             }
-            LOG.log(Level.INFO, "migration channel lost (" + role + ", now " + status + "): " + cause);
+            LOG.log(System.Logger.Level.INFO, "migration channel lost (" + role + ", now " + status + "): " + cause);
         } finally {
             lock.unlock();
         }
@@ -198,7 +196,7 @@ final class Migration {
             if (status.equals("postcopy-recover")) {
                 setStatusLocked("postcopy-paused");
             }
-            LOG.info("postcopy recovery failed: " + cause);
+            LOG.log(System.Logger.Level.INFO, "postcopy recovery failed: " + cause);
         } finally {
             lock.unlock();
         }

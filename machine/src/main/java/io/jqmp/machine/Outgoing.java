@@ -96,7 +96,7 @@ final class Outgoing {
 
     /** Connecting failed before any channel existed: setup fails (or a cancel completes). */
     private void failSetup(Exception e) {
-        java.util.logging.Logger.getLogger(Outgoing.class.getName()).info("migration could not start: " + e);
+        System.getLogger(Outgoing.class.getName()).log(System.Logger.Level.INFO, "migration could not start: " + e);
         if (!mig.transition("setup", "failed")) {
             mig.transition("cancelling", "cancelled");
         }

@@ -634,7 +634,8 @@ public final class QmpClient implements AutoCloseable {
 
     private void readLoop() {
         // Each token and each whole message is bounded by maxReplySize; tokens are at least one byte.
-        JsonStreamer streamer = new JsonStreamer(maxReplySize, maxReplySize, JsonStreamer.DEFAULT_MAX_NESTING);
+        JsonStreamer streamer = new JsonStreamer(maxReplySize, Math.min(maxReplySize, JsonStreamer.MAX_TOKEN_COUNT),
+                JsonStreamer.DEFAULT_MAX_NESTING);
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         try {
             while (closeCause.get() == null) {
@@ -1047,13 +1048,14 @@ public final class QmpClient implements AutoCloseable {
          * Largest message accepted from the server (default 64 MiB); a larger one ends the
          * connection.
          *
-         * @param bytes at least 1024
+         * @param bytes 1024 to 512 MiB
          * @return this builder
-         * @throws IllegalArgumentException below 1024
+         * @throws IllegalArgumentException out of that range
          */
         public Builder maxReplySize(long bytes) {
-            if (bytes < 1024) {
-                throw new IllegalArgumentException("maxReplySize must be at least 1024, got " + bytes);
+            if (bytes < 1024 || bytes > JsonStreamer.MAX_TOKEN_SIZE) {
+                throw new IllegalArgumentException("maxReplySize must be between 1024 and "
+                        + JsonStreamer.MAX_TOKEN_SIZE + ", got " + bytes);
             }
             this.maxReplySize = bytes;
             return this;

@@ -7,8 +7,11 @@ package io.jqmp.client;
 public final class QmpErrorException extends QmpClientException {
     private static final long serialVersionUID = 1L;
 
+    /** The command that failed. */
     private final String command;
+    /** The QMP error class. */
     private final String errorClass;
+    /** The server's description. */
     private final String desc;
 
     /**

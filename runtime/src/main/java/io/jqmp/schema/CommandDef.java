@@ -22,6 +22,7 @@ public record CommandDef(String name, String argType, String retType, boolean bo
         boolean successResponse, boolean allowOob, boolean allowPreconfig, boolean coroutine,
         List<String> features, SourceLocation location) {
 
+    /** Copies the feature list. */
     public CommandDef {
         features = List.copyOf(features);
     }
@@ -29,6 +30,9 @@ public record CommandDef(String name, String argType, String retType, boolean bo
     /**
      * Starts a Java declaration of a command; pass the result of {@code build()} to
      * {@link Schema.Builder#command(Declaration)}. It is validated exactly like a schema file.
+     *
+     * @param name the command's name
+     * @return a builder
      */
     public static Declaration.CommandBuilder builder(String name) {
         return new Declaration.CommandBuilder(name);

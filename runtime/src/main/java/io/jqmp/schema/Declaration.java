@@ -19,27 +19,53 @@ public final class Declaration {
         this.expression = expression;
     }
 
-    /** A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}. */
+    /**
+     * A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}.
+     *
+     * @param qapiExpression the expression as a schema file has it
+     * @return the declaration
+     */
     public static Declaration of(Map<String, Object> qapiExpression) {
         return new Declaration(new LinkedHashMap<>(qapiExpression));
     }
 
-    /** Starts a command declaration. Same as {@link CommandDef#builder(String)}. */
+    /**
+     * Starts a command declaration. Same as {@link CommandDef#builder(String)}.
+     *
+     * @param name the command's name
+     * @return a builder
+     */
     public static CommandBuilder command(String name) {
         return new CommandBuilder(name);
     }
 
-    /** Starts a struct declaration. */
+    /**
+     * Starts a struct declaration.
+     *
+     * @param name the struct's name
+     * @return a builder
+     */
     public static StructBuilder struct(String name) {
         return new StructBuilder(name);
     }
 
-    /** Starts an event declaration. */
+    /**
+     * Starts an event declaration.
+     *
+     * @param name the event's name
+     * @return a builder
+     */
     public static EventBuilder event(String name) {
         return new EventBuilder(name);
     }
 
-    /** An enumeration with the given values. */
+    /**
+     * An enumeration with the given values.
+     *
+     * @param name the enum's name
+     * @param values its values, as on the wire
+     * @return the declaration
+     */
     public static Declaration enumeration(String name, String... values) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("enum", name);
@@ -47,7 +73,11 @@ public final class Declaration {
         return new Declaration(e);
     }
 
-    /** The QAPI expression (a copy). */
+    /**
+     * The QAPI expression (a copy).
+     *
+     * @return the expression, to read or change freely
+     */
     public Map<String, Object> expression() {
         return new LinkedHashMap<>(expression);
     }
@@ -90,19 +120,36 @@ public final class Declaration {
             return (B) this;
         }
 
-        /** Adds a mandatory member of type {@code type}. */
+        /**
+         * Adds a mandatory member of type {@code type}.
+         *
+         * @param name the member's name
+         * @param type its type ({@code "[T]"} for an array of {@code T})
+         * @return this builder
+         */
         public B member(String name, String type) {
             members().put(name, typeRef(type));
             return self();
         }
 
-        /** Adds an optional member of type {@code type}. */
+        /**
+         * Adds an optional member of type {@code type}.
+         *
+         * @param name the member's name
+         * @param type its type ({@code "[T]"} for an array of {@code T})
+         * @return this builder
+         */
         public B optionalMember(String name, String type) {
             members().put("*" + name, typeRef(type));
             return self();
         }
 
-        /** Adds a feature, e.g. {@code deprecated}. */
+        /**
+         * Adds a feature, e.g. {@code deprecated}.
+         *
+         * @param name the feature's name
+         * @return this builder
+         */
         public B feature(String name) {
             if (features == null) {
                 features = new ArrayList<>();
@@ -112,7 +159,12 @@ public final class Declaration {
             return self();
         }
 
-        /** Sets the {@code 'if'} condition (a string or an all/any/not map). */
+        /**
+         * Sets the {@code 'if'} condition (a string or an all/any/not map).
+         *
+         * @param cond a define's name, or a map with {@code all}, {@code any} or {@code not}
+         * @return this builder
+         */
         public B ifCondition(Object cond) {
             expr.put("if", cond);
             return self();
@@ -126,14 +178,23 @@ public final class Declaration {
             return members;
         }
 
-        /** Uses the named type as {@code data} instead of inline members. */
+        /**
+         * Uses the named type as {@code data} instead of inline members.
+         *
+         * @param typeName a struct's name
+         * @return this builder
+         */
         public B data(String typeName) {
             members = null;
             expr.put("data", typeName);
             return self();
         }
 
-        /** The finished declaration. */
+        /**
+         * The finished declaration.
+         *
+         * @return the declaration
+         */
         public Declaration build() {
             return new Declaration(new LinkedHashMap<>(expr));
         }
@@ -145,43 +206,72 @@ public final class Declaration {
             super("command", name);
         }
 
-        /** The return type ({@code "[T]"} for an array). */
+        /**
+         * The return type ({@code "[T]"} for an array).
+         *
+         * @param type the type's name
+         * @return this builder
+         */
         public CommandBuilder returns(String type) {
             expr.put("returns", typeRef(type));
             return this;
         }
 
-        /** {@code 'boxed': true}. */
+        /**
+         * {@code 'boxed': true}.
+         *
+         * @return this builder
+         */
         public CommandBuilder boxed() {
             expr.put("boxed", true);
             return this;
         }
 
-        /** {@code 'gen': false}: arguments are passed through unvalidated. */
+        /**
+         * {@code 'gen': false}: arguments are passed through unvalidated.
+         *
+         * @return this builder
+         */
         public CommandBuilder noGen() {
             expr.put("gen", false);
             return this;
         }
 
-        /** {@code 'success-response': false}. */
+        /**
+         * {@code 'success-response': false}.
+         *
+         * @return this builder
+         */
         public CommandBuilder noSuccessResponse() {
             expr.put("success-response", false);
             return this;
         }
 
-        /** {@code 'allow-oob': true}. */
+        /**
+         * {@code 'allow-oob': true}.
+         *
+         * @return this builder
+         */
         public CommandBuilder allowOob() {
             expr.put("allow-oob", true);
             return this;
         }
 
-        /** {@code 'allow-preconfig': true}. */
+        /**
+         * {@code 'allow-preconfig': true}.
+         *
+         * @return this builder
+         */
         public CommandBuilder allowPreconfig() {
             expr.put("allow-preconfig", true);
             return this;
         }
 
-        /** {@code 'coroutine': true}. */
+        /**
+         * {@code 'coroutine': true}.
+         *
+         * @return this builder
+         */
         public CommandBuilder coroutine() {
             expr.put("coroutine", true);
             return this;
@@ -195,7 +285,12 @@ public final class Declaration {
             expr.put("data", new LinkedHashMap<String, Object>());
         }
 
-        /** The base struct. */
+        /**
+         * The base struct.
+         *
+         * @param base the base struct's name
+         * @return this builder
+         */
         public StructBuilder base(String base) {
             expr.put("base", base);
             return this;
@@ -208,7 +303,11 @@ public final class Declaration {
             super("event", name);
         }
 
-        /** {@code 'boxed': true}. */
+        /**
+         * {@code 'boxed': true}.
+         *
+         * @return this builder
+         */
         public EventBuilder boxed() {
             expr.put("boxed", true);
             return this;

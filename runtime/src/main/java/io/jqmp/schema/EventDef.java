@@ -14,6 +14,7 @@ import java.util.List;
 public record EventDef(String name, String argType, boolean boxed, List<String> features,
         SourceLocation location) {
 
+    /** Copies the feature list. */
     public EventDef {
         features = List.copyOf(features);
     }

@@ -40,6 +40,8 @@ public final class Schema {
     private final Map<String, CommandDef> commandsByName;
     private final Map<String, EventDef> eventsByName;
     private final Map<String, ArgumentValidator.Node> validators;
+    private final Map<String, ArgumentValidator.Node> resultChecks;
+    private final Map<String, ArgumentValidator.Node> eventChecks;
     private final List<String> queryCommandsOrder;
     private final Map<IntrospectOptions, List<Object>> introspection = new ConcurrentHashMap<>();
 
@@ -75,6 +77,18 @@ public final class Schema {
             }
         }
         this.validators = Map.copyOf(plans);
+        Map<String, ArgumentValidator.Node> results = new HashMap<>();
+        for (CommandDef c : commands) {
+            if (c.retType() != null) {
+                results.put(c.name(), av.node(c.retType()));
+            }
+        }
+        this.resultChecks = Map.copyOf(results);
+        Map<String, ArgumentValidator.Node> eventData = new HashMap<>();
+        for (EventDef e : events) {
+            eventData.put(e.name(), e.argType() == null ? none : av.node(e.argType()));
+        }
+        this.eventChecks = Map.copyOf(eventData);
         List<String> names = new ArrayList<>();
         for (int i = commands.size() - 1; i >= 0; i--) {
             names.add(commands.get(i).name());
@@ -82,12 +96,21 @@ public final class Schema {
         this.queryCommandsOrder = List.copyOf(names);
     }
 
-    /** A new builder. */
+    /**
+     * A new builder.
+     *
+     * @return a builder with no sources
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The built-in schema ({@link #BUILTIN_RESOURCE}) with {@code 'if'} evaluated against {@code defines}. */
+    /**
+     * The built-in schema ({@link #BUILTIN_RESOURCE}) with {@code 'if'} evaluated against {@code defines}.
+     *
+     * @param defines names for {@code 'if'} conditions
+     * @return the built-in schema
+     */
     public static Schema builtin(Set<String> defines) {
         return builder().define(defines).builtin().build();
     }
@@ -95,6 +118,10 @@ public final class Schema {
     /**
      * Combines several schemas into one, in argument order. A name defined in more than one of
      * them is an error. Conditions are re-evaluated against the union of the parts' defines.
+     *
+     * @param parts the schemas
+     * @return the combined schema
+     * @throws SchemaException a name is defined twice
      */
     public static Schema merge(Schema... parts) {
         Builder b = builder();
@@ -105,37 +132,68 @@ public final class Schema {
         return b.build();
     }
 
-    /** The command named {@code name}. */
+    /**
+     * The command named {@code name}.
+     *
+     * @param name the command's name
+     * @return the command, or empty
+     */
     public Optional<CommandDef> command(String name) {
         return Optional.ofNullable(commandsByName.get(name));
     }
 
-    /** The event named {@code name}. */
+    /**
+     * The event named {@code name}.
+     *
+     * @param name the event's name
+     * @return the event, or empty
+     */
     public Optional<EventDef> event(String name) {
         return Optional.ofNullable(eventsByName.get(name));
     }
 
-    /** All commands in definition order (unmodifiable). */
+    /**
+     * All commands in definition order (unmodifiable).
+     *
+     * @return the commands
+     */
     public List<CommandDef> commands() {
         return commands;
     }
 
-    /** All events in definition order (unmodifiable). */
+    /**
+     * All events in definition order (unmodifiable).
+     *
+     * @return the events
+     */
     public List<EventDef> events() {
         return events;
     }
 
-    /** The type named {@code name}: built-in, declared, implicit ({@code q_obj_...}, {@code q_empty}) or array ({@code ElemList}). */
+    /**
+     * The type named {@code name}: built-in, declared, implicit ({@code q_obj_...}, {@code q_empty}) or array ({@code ElemList}).
+     *
+     * @param name the type's name
+     * @return the type, or empty
+     */
     public Optional<SchemaType> type(String name) {
         return Optional.ofNullable(types.get(name));
     }
 
-    /** Every type by name (unmodifiable). */
+    /**
+     * Every type by name (unmodifiable).
+     *
+     * @return the types by name
+     */
     public Map<String, SchemaType> types() {
         return types;
     }
 
-    /** The names of the defines conditions were evaluated against. */
+    /**
+     * The names of the defines conditions were evaluated against.
+     *
+     * @return the defines
+     */
     public Set<String> defines() {
         return defines;
     }
@@ -152,6 +210,10 @@ public final class Schema {
      * (an empty map when {@code args} is null). Thread-safe; allocation-free on success except for
      * path objects of nested structs and lists.
      *
+     * @param cmd  a command of this schema
+     * @param args the arguments in the value model, or null for none
+     * @return {@code args}, or an empty map for null
+     * @throws QmpException the first error QEMU would report
      * @throws IllegalArgumentException if {@code cmd} is not a command of this schema
      */
     public Map<String, Object> validateArguments(CommandDef cmd, Map<String, Object> args) {
@@ -167,6 +229,49 @@ public final class Schema {
     }
 
     /**
+     * Checks a command's result against its {@code returns} type with the rules and texts of
+     * argument validation: an object must have its required members and no others, every value
+     * its declared type. A command without {@code returns} must return {@code null} (answered
+     * {@code {}}). For tests and development (the server's {@code checkAnswers} option); servers
+     * do not check results otherwise. Thread-safe.
+     *
+     * @param cmd    a command of this schema
+     * @param result the result in the value model
+     * @throws QmpException describing the first mismatch, e.g.
+     *     {@code Parameter 'bogus' is unexpected}
+     */
+    public void checkResult(CommandDef cmd, Object result) {
+        ArgumentValidator.Node plan = resultChecks.get(cmd.name());
+        if (plan == null) {
+            if (result != null && !(result instanceof Map<?, ?> m && m.isEmpty())) {
+                throw new QmpException("the command declares no 'returns', but returned a value");
+            }
+            return;
+        }
+        plan.check(result, null, null, -1);
+    }
+
+    /**
+     * Checks an event's data against its declaration, with the rules and texts of argument
+     * validation. For tests and development (the server's {@code checkAnswers} option).
+     * Thread-safe.
+     *
+     * @param event an event of this schema
+     * @param data  the {@code data} member in the value model, or {@code null} for none
+     * @throws QmpException describing the first mismatch
+     */
+    public void checkEventData(EventDef event, Map<String, Object> data) {
+        ArgumentValidator.Node plan = eventChecks.get(event.name());
+        if (plan == null) {
+            throw new IllegalArgumentException("not an event of this schema: " + event.name());
+        }
+        if (data == null && event.argType() == null) {
+            return;
+        }
+        plan.check(data == null ? Map.of() : data, null, null, -1);
+    }
+
+    /**
      * query-qmp-schema's result: a list of SchemaInfo objects ({@code LinkedHashMap}s in the
      * generator's member insertion order). Order: commands and events in definition order, then
      * the types they use in order of first use (breadth-first: a type's own references are
@@ -174,13 +279,20 @@ public final class Schema {
      * in order of first use, with {@code "0"} reserved for the empty object type, unless
      * {@link IntrospectOptions#unmask()}. Computed once per options and cached; the returned list
      * and its maps are shared and must not be modified. Thread-safe.
+     *
+     * @param options masking and dialect
+     * @return the SchemaInfo list
      */
     public List<Object> introspect(IntrospectOptions options) {
         return introspection.computeIfAbsent(options,
                 o -> Collections.unmodifiableList(new Introspector(types, o).run(entities)));
     }
 
-    /** query-commands' order: command names in reverse definition order (QEMU prepends). Thread-safe. */
+    /**
+     * query-commands' order: command names in reverse definition order (QEMU prepends). Thread-safe.
+     *
+     * @return the command names
+     */
     public List<String> commandNamesForQueryCommands() {
         return queryCommandsOrder;
     }
@@ -199,24 +311,44 @@ public final class Schema {
         private Builder() {
         }
 
-        /** Adds a schema file (with its includes). */
+        /**
+         * Adds a schema file (with its includes).
+         *
+         * @param file the schema file
+         * @return this builder
+         */
         public Builder load(Path file) {
             sources.add(new SchemaLoader.FileSource(file));
             return this;
         }
 
-        /** Adds a classpath resource (leading {@code /} optional, with its includes). */
+        /**
+         * Adds a classpath resource (leading {@code /} optional, with its includes).
+         *
+         * @param name the resource name
+         * @return this builder
+         */
         public Builder loadResource(String name) {
             sources.add(new SchemaLoader.ResourceSource(name));
             return this;
         }
 
-        /** Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}. */
+        /**
+         * Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}.
+         *
+         * @return this builder
+         */
         public Builder builtin() {
             return loadResource(BUILTIN_RESOURCE);
         }
 
-        /** Adds a command declared in Java, see {@link CommandDef#builder(String)}. */
+        /**
+         * Adds a command declared in Java, see {@link CommandDef#builder(String)}.
+         *
+         * @param command a command declaration
+         * @return this builder
+         * @throws IllegalArgumentException it declares something else
+         */
         public Builder command(Declaration command) {
             if (!"command".equals(command.kind())) {
                 throw new IllegalArgumentException("not a command declaration: " + command);
@@ -224,19 +356,34 @@ public final class Schema {
             return declare(command);
         }
 
-        /** Adds any entity declared in Java (type, command or event). */
+        /**
+         * Adds any entity declared in Java (type, command or event).
+         *
+         * @param declaration the declaration
+         * @return this builder
+         */
         public Builder declare(Declaration declaration) {
             sources.add(declaration);
             return this;
         }
 
-        /** Defines a name for {@code 'if'} conditions. */
+        /**
+         * Defines a name for {@code 'if'} conditions.
+         *
+         * @param name e.g. {@code CONFIG_FOO}
+         * @return this builder
+         */
         public Builder define(String name) {
             defines.add(name);
             return this;
         }
 
-        /** Defines several names for {@code 'if'} conditions. */
+        /**
+         * Defines several names for {@code 'if'} conditions.
+         *
+         * @param names the names
+         * @return this builder
+         */
         public Builder define(Set<String> names) {
             defines.addAll(names);
             return this;
@@ -245,6 +392,7 @@ public final class Schema {
         /**
          * Reads every source and checks the whole schema.
          *
+         * @return the schema
          * @throws SchemaException if a source cannot be read or the schema is invalid
          */
         @SuppressWarnings("unchecked")

@@ -8,12 +8,22 @@ package io.jqmp.schema;
 public class SchemaException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** An error located at {@code where}; the message becomes {@code where + ": " + message}. */
+    /**
+     * An error located at {@code where}; the message becomes {@code where + ": " + message}.
+     *
+     * @param where   the file and line at fault
+     * @param message what is wrong
+     */
     public SchemaException(SourceLocation where, String message) {
         super(where + ": " + message);
     }
 
-    /** An error with a message that already carries its location (or has none). */
+    /**
+     * An error with a message that already carries its location (or has none).
+     *
+     * @param message what is wrong, and where
+     * @param cause   the underlying failure, or {@code null}
+     */
     public SchemaException(String message, Throwable cause) {
         super(message, cause);
     }

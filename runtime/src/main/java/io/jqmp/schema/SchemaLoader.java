@@ -31,17 +31,33 @@ public final class SchemaLoader {
 
     private final Set<String> defines;
 
-    /** A loader evaluating {@code 'if'} conditions against {@code defines}. */
+    /**
+     * A loader.
+     *
+     * @param defines the names {@code 'if'} conditions are evaluated against
+     */
     public SchemaLoader(Set<String> defines) {
         this.defines = Set.copyOf(defines);
     }
 
-    /** Loads the schema file {@code file} and everything it includes. */
+    /**
+     * Loads a schema file and everything it includes.
+     *
+     * @param file the schema file
+     * @return the schema
+     * @throws SchemaException naming the file and line of the first error
+     */
     public Schema load(Path file) {
         return Schema.builder().define(defines).load(file).build();
     }
 
-    /** Loads the classpath resource {@code name} (leading {@code /} optional) and its includes. */
+    /**
+     * Loads a class-path resource and its includes.
+     *
+     * @param name the resource name, leading {@code /} optional
+     * @return the schema
+     * @throws SchemaException naming the resource and line of the first error
+     */
     public Schema loadResource(String name) {
         return Schema.builder().define(defines).loadResource(name).build();
     }
@@ -91,8 +107,7 @@ public final class SchemaLoader {
 
         @Override
         public String read() {
-            ClassLoader cl = SchemaLoader.class.getClassLoader();
-            try (InputStream in = cl.getResourceAsStream(name)) {
+            try (InputStream in = open()) {
                 if (in == null) {
                     throw new SchemaException("can't read schema resource '" + name + "': not found", null);
                 }
@@ -100,6 +115,20 @@ public final class SchemaLoader {
             } catch (IOException e) {
                 throw new SchemaException("can't read schema resource '" + name + "': " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * The library's own resources first (on the module path, only its classes can read them),
+         * then the caller's through the context class loader (on the module path, resources in a
+         * named module must be in a package it opens).
+         */
+        private InputStream open() {
+            InputStream in = SchemaLoader.class.getResourceAsStream("/" + name);
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (in == null && context != null) {
+                in = context.getResourceAsStream(name);
+            }
+            return in != null ? in : ClassLoader.getSystemResourceAsStream(name);
         }
 
         @Override

@@ -12,6 +12,15 @@ public final class BackoffIdleStrategy implements IdleStrategy {
     private long yields;
     private long parkNanos;
 
+    /**
+     * A back-off strategy.
+     *
+     * @param maxSpins     busy spins before yielding
+     * @param maxYields    yields before parking
+     * @param minParkNanos the first park's length
+     * @param maxParkNanos the longest park, reached by doubling
+     * @throws IllegalArgumentException for negative counts or park times out of order
+     */
     public BackoffIdleStrategy(long maxSpins, long maxYields, long minParkNanos, long maxParkNanos) {
         if (maxSpins < 0 || maxYields < 0 || minParkNanos < 1 || maxParkNanos < minParkNanos) {
             throw new IllegalArgumentException("invalid back-off parameters");

@@ -102,10 +102,6 @@ final class BuiltinCommands {
         return null;
     }
 
-    void releaseOobTest() {
-        oobTestGate.release();
-    }
-
     void close() {
         closed = true;
     }

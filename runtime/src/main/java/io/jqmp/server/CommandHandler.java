@@ -11,9 +11,13 @@ import io.jqmp.protocol.QmpException;
 public interface CommandHandler {
 
     /**
-     * Returns the command's result as a JSON value (see {@code io.jqmp.protocol}); {@code null}
-     * for commands without {@code returns}, which answer {@code {}}. Throws {@link QmpException}
-     * to answer with a QMP error; any other exception is answered as a {@code GenericError} and logged.
+     * Runs the command.
+     *
+     * @param context the validated arguments and the session
+     * @return the command's result as a JSON value (see {@code io.jqmp.protocol}); {@code null}
+     *     for commands without {@code returns}, which answer {@code {}}
+     * @throws QmpException to answer with a QMP error; any other exception is answered as a
+     *     {@code GenericError} and logged
      */
     Object handle(CommandContext context) throws QmpException;
 }

@@ -1,5 +1,6 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.mapping.Mapping;
 import io.jqmp.protocol.ErrorClass;
 import io.jqmp.internal.wire.Messages;
 import io.jqmp.protocol.QmpException;
@@ -7,8 +8,6 @@ import io.jqmp.internal.wire.Request;
 import io.jqmp.schema.CommandDef;
 import io.jqmp.schema.Schema;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The server's command table: each schema command with its handler. Immutable after start;
@@ -16,7 +15,7 @@ import java.util.logging.Logger;
  * or the main loop (in-band).
  */
 final class Commands {
-    private static final Logger LOG = Logger.getLogger(Commands.class.getName());
+    private static final System.Logger LOG = System.getLogger(Commands.class.getName());
 
     /** A request bound to its command, with validated arguments. */
     record Call(Request request, CommandDef def, Map<String, Object> arguments, CommandHandler handler) {
@@ -27,12 +26,24 @@ final class Commands {
     private final Schema schema;
     private final Map<String, CommandHandler> handlers;
     private final Encoder encoder;
+    /** Check every result against its {@code returns} type (QmpServerConfig.checkAnswers). */
+    private final boolean checkResults;
 
-    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers, Encoder encoder) {
+    Commands(QmpServer server, Schema schema, Map<String, CommandHandler> handlers, Encoder encoder,
+             boolean checkResults) {
         this.server = server;
         this.schema = schema;
         this.handlers = Map.copyOf(handlers);
         this.encoder = encoder;
+        this.checkResults = checkResults;
+    }
+
+    /**
+     * What a client is told when a handler failed in a way it did not mean to: the command's
+     * name and nothing of Java, which stays in the log.
+     */
+    static String internalError(String command) {
+        return "internal error in command " + command + " (the server's log has the details)";
     }
 
     /**
@@ -72,29 +83,40 @@ final class Commands {
 
     /**
      * Runs the handler and encodes its answer; null for a command declared
-     * {@code success-response: false} that succeeded. Never throws.
+     * {@code success-response: false} that succeeded. Never throws: a {@link QmpException} is
+     * answered as it is; anything else the handler throws, and a result that cannot be written
+     * as JSON, is logged with its stack trace and answered with {@link #internalError}.
      */
     byte[] execute(Call call, Session session, boolean outOfBand) {
         Request.Id id = call.request().id();
+        String name = call.def().name();
         Object result;
         try {
-            result = call.handler().handle(new CommandContext(server, session, call.def().name(), call.arguments(), outOfBand));
+            result = call.handler().handle(new CommandContext(server, session, name, call.arguments(), outOfBand));
         } catch (QmpException e) {
             return encoder.encode(Messages.error(e, id));
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " failed", e);
-            return encoder.encode(Messages.error(ErrorClass.GenericError,
-                    "internal error in command " + call.def().name() + ": " + e, id));
+            LOG.log(System.Logger.Level.ERROR, "command " + name + " failed", e);
+            return encoder.encode(Messages.error(ErrorClass.GenericError, internalError(name), id));
         }
         if (!call.def().successResponse()) {
             return null;
         }
         try {
-            return encoder.encode(Messages.success(result, id));
+            Object value = Mapping.toValue(result);
+            if (checkResults && call.def().gen()) { // gen: false commands answer as they like, in QEMU too
+                schema.checkResult(call.def(), value);
+            }
+            return encoder.encode(Messages.success(value, id));
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.SEVERE, "command " + call.def().name() + " returned a value that is not JSON", e);
-            return encoder.encode(Messages.error(ErrorClass.GenericError,
-                    "internal error in command " + call.def().name() + ": result is not valid JSON: " + e.getMessage(), id));
+            LOG.log(System.Logger.Level.ERROR, "command " + name + " returned a value that cannot be written as JSON", e);
+            return encoder.encode(Messages.error(ErrorClass.GenericError, internalError(name), id));
+        } catch (QmpException e) {
+            // checkAnswers is on: fail loudly, in the log and to the client (a test or a developer).
+            LOG.log(System.Logger.Level.ERROR, "command " + name + " returned a result that does not match its schema: "
+                    + e.desc());
+            return encoder.encode(Messages.error(ErrorClass.GenericError, "the result of " + name
+                    + " does not match its schema: " + e.desc(), id));
         }
     }
 }

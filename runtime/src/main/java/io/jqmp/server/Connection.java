@@ -4,8 +4,6 @@ import io.jqmp.internal.wire.JsonStreamer;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One client connection: its session (what handlers see, and the negotiation state), its
@@ -16,11 +14,12 @@ import java.util.logging.Logger;
  * thread and never block.
  */
 final class Connection implements Session {
-    private static final Logger LOG = Logger.getLogger(Connection.class.getName());
-    /** Reasons to close that are part of normal operation (logged at FINE only). */
-    static final String CLIENT_CLOSED = "client closed the connection";
+    private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+    /** Reasons to close that are part of normal operation (logged at DEBUG only). */
     static final String INPUT_ENDED = "client ended its input; every request read was answered";
     static final String SERVER_STOPPING = "server stopping";
+    /** A failed read or write: the client went away (reset, broken pipe), a normal end too. */
+    static final String CLIENT_GONE = "the client went away: ";
 
     private final long id;
     private final SocketChannel channel;
@@ -106,14 +105,14 @@ final class Connection implements Session {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        LOG.fine(() -> "connection " + id + " on " + endpoint + " closed: " + reason);
-        if (!reason.equals(CLIENT_CLOSED) && !reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING)) {
-            LOG.warning("QMP connection " + id + " on " + endpoint + " closed: " + reason);
+        LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + " on " + endpoint + " closed: " + reason);
+        if (!reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING) && !reason.startsWith(CLIENT_GONE)) {
+            LOG.log(System.Logger.Level.WARNING, "QMP connection " + id + " on " + endpoint + " closed: " + reason);
         }
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
         flow.close();
         writer.wake();

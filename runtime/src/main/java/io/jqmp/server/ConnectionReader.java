@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The reader role of one connection: its own thread, {@code qmp-reader-N} (virtual unless the
@@ -22,7 +20,7 @@ import java.util.logging.Logger;
  * alone. It blocks only on its socket and in {@link RequestFlow#awaitRoom}.
  */
 final class ConnectionReader {
-    private static final Logger LOG = Logger.getLogger(ConnectionReader.class.getName());
+    private static final System.Logger LOG = System.getLogger(ConnectionReader.class.getName());
     private static final int READ_BUFFER = 16 * 1024;
     /** How long a reader of bulk input steps aside after each full buffer (the timer's least). */
     private static final long YIELD_NANOS = 1;
@@ -85,9 +83,9 @@ final class ConnectionReader {
                 }
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "read failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "read failed: " + e.getMessage());
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "connection " + id + ": reader failed", e);
+            LOG.log(System.Logger.Level.ERROR, "connection " + id + ": reader failed", e);
             connection.close("internal error in reader: " + e);
         }
     }

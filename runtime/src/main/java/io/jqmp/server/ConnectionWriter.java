@@ -179,7 +179,7 @@ final class ConnectionWriter implements Outbound {
                 backlog.addAndGet(-bytes);
             }
         } catch (IOException e) {
-            connection.close(connection.isClosed() ? "closed" : "write failed: " + e.getMessage());
+            connection.close(Connection.CLIENT_GONE + "write failed: " + e.getMessage());
         }
     }
 

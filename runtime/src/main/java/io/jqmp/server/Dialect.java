@@ -20,10 +20,22 @@ public enum Dialect {
         this.label = label;
     }
 
+    /**
+     * The dialect's name, as {@code jqmp serve --dialect} takes it.
+     *
+     * @return {@code current} or {@code 2.12}
+     */
     public String label() {
         return label;
     }
 
+    /**
+     * The dialect of a label.
+     *
+     * @param text {@code current} or {@code 2.12}
+     * @return the dialect
+     * @throws IllegalArgumentException for any other text
+     */
     public static Dialect parse(String text) {
         for (Dialect d : values()) {
             if (d.label.equals(text)) {

@@ -7,13 +7,21 @@ import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 
-/** Where a QMP socket lives: {@code unix:PATH} or {@code tcp:HOST:PORT}, written as QEMU writes them. */
+/** Where a QMP socket lives: {@code unix:PATH} or {@code tcp:HOST:PORT}, written as QEMU writes them. Immutable. */
 public sealed interface Endpoint {
 
-    /** The socket address to bind or connect. */
+    /**
+     * The socket address to bind or connect.
+     *
+     * @return a Unix-domain or an Internet socket address
+     */
     SocketAddress address();
 
-    /** A Unix-domain socket at {@code path}. */
+    /**
+     * A Unix-domain socket.
+     *
+     * @param path the socket file
+     */
     record Unix(Path path) implements Endpoint {
         @Override
         public SocketAddress address() {
@@ -26,8 +34,18 @@ public sealed interface Endpoint {
         }
     }
 
-    /** A TCP socket; port 0 asks the system for a free port when binding. */
+    /**
+     * A TCP socket.
+     *
+     * @param host a host name or address literal (IPv6 without brackets)
+     * @param port 0-65535; 0 asks the system for a free port when binding
+     */
     record Tcp(String host, int port) implements Endpoint {
+        /**
+         * Checks the port.
+         *
+         * @throws IllegalArgumentException the port is out of range
+         */
         public Tcp {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("TCP port must be 0-65535, got " + port);
@@ -39,7 +57,11 @@ public sealed interface Endpoint {
             return new InetSocketAddress(host, port);
         }
 
-        /** Whether the host names a loopback address (QMP has no authentication). */
+        /**
+         * Whether the host names a loopback address (QMP has no authentication).
+         *
+         * @return true for {@code localhost}, {@code 127.0.0.1}, {@code ::1} and the like
+         */
         public boolean isLoopback() {
             try {
                 return InetAddress.getByName(host).isLoopbackAddress();
@@ -54,7 +76,13 @@ public sealed interface Endpoint {
         }
     }
 
-    /** Parses {@code unix:PATH} or {@code tcp:HOST:PORT} ({@code tcp:[::1]:4444} for IPv6). */
+    /**
+     * Parses an endpoint.
+     *
+     * @param text {@code unix:PATH} or {@code tcp:HOST:PORT} ({@code tcp:[::1]:4444} for IPv6)
+     * @return the endpoint
+     * @throws IllegalArgumentException with an example of the right form
+     */
     static Endpoint parse(String text) {
         if (text.startsWith("unix:")) {
             String path = text.substring(5);

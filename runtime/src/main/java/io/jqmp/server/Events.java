@@ -1,6 +1,9 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.mapping.Mapping;
 import io.jqmp.internal.wire.Messages;
+import io.jqmp.protocol.QmpException;
+import io.jqmp.schema.EventDef;
 import io.jqmp.schema.Schema;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,14 +26,15 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Events {
 
-    /** One rate-limited event: its period and the data member that separates keys (null: one key). */
+    /**
+     * One rate-limited event.
+     *
+     * @param event     the event's name
+     * @param period    at most one event per key and period is delivered at once
+     * @param keyMember the data member whose value separates keys, or null for one key;
+     *     {@link QmpServerConfig#validate()} checks the table
+     */
     public record Throttle(String event, Duration period, String keyMember) {
-        public Throttle {
-            Objects.requireNonNull(event);
-            if (period.isNegative() || period.isZero()) {
-                throw new IllegalArgumentException("throttle period of " + event + " must be positive");
-            }
-        }
     }
 
     /** QEMU 7.2's table (monitor/monitor.c): one second each. */
@@ -52,6 +56,7 @@ public final class Events {
     }
 
     private final Schema schema;
+    private final boolean checkData;
     private final Encoder encoder;
     private final Connections connections;
     private final Map<String, Throttle> throttles = new HashMap<>();
@@ -59,14 +64,29 @@ public final class Events {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ScheduledExecutorService timer;
 
-    /** @param connections where events go (those in command mode) */
-    Events(Schema schema, Encoder encoder, Connections connections, List<Throttle> throttles) {
+    /**
+     * @param connections where events go (those in command mode)
+     * @param checkData   check every event's data against its declaration (QmpServerConfig.checkAnswers)
+     */
+    Events(Schema schema, Encoder encoder, Connections connections, List<Throttle> throttles, boolean checkData) {
         this.schema = schema;
+        this.checkData = checkData;
         this.encoder = encoder;
         this.connections = connections;
         for (Throttle t : throttles) {
             this.throttles.put(t.event(), t);
         }
+    }
+
+    /** The event's data as a JSON object of the value model, or null. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> dataMembers(String name, Object data) {
+        Object value = Mapping.toValue(data);
+        if (value != null && !(value instanceof Map)) {
+            throw new IllegalArgumentException("the data of event " + name + " must be a JSON object, not "
+                    + data.getClass().getName());
+        }
+        return (Map<String, Object>) value;
     }
 
     /** Microseconds since the epoch, the events' timestamp clock. */
@@ -76,20 +96,34 @@ public final class Events {
     }
 
     /**
-     * Emits event {@code name} (declared in the schema) with {@code data} (null for events without
-     * data) to every connection in command mode. Any thread; never blocks.
+     * Emits an event to every connection in command mode. Any thread; never blocks.
+     *
+     * @param name the event's name, declared in the schema
+     * @param data the {@code data} member: a {@code Map} of the value model, a record or a bean
+     *     (mapped with Jackson Jr, component {@code fooBar} as member {@code foo-bar}), or
+     *     {@code null} for an event without data
+     * @throws IllegalArgumentException the event is not declared, the data is not a JSON object,
+     *     or (with {@link QmpServerConfig#checkAnswers()}) it does not match the declaration
      */
-    public void emit(String name, Map<String, Object> data) {
-        if (schema.event(name).isEmpty()) {
-            throw new IllegalArgumentException("event " + name + " is not declared in the schema");
+    public void emit(String name, Object data) {
+        EventDef def = schema.event(name).orElseThrow(
+                () -> new IllegalArgumentException("event " + name + " is not declared in the schema"));
+        Map<String, Object> members = dataMembers(name, data);
+        if (checkData) {
+            try {
+                schema.checkEventData(def, members);
+            } catch (QmpException e) {
+                throw new IllegalArgumentException("the data of event " + name + " does not match its schema: "
+                        + e.desc(), e);
+            }
         }
-        byte[] message = encoder.encode(Messages.event(name, data, nowMicros()));
+        byte[] message = encoder.encode(Messages.event(name, members, nowMicros()));
         Throttle throttle = throttles.get(name);
         if (throttle == null) {
             connections.broadcast(message);
             return;
         }
-        Key key = new Key(name, throttle.keyMember() == null || data == null ? null : data.get(throttle.keyMember()));
+        Key key = new Key(name, throttle.keyMember() == null || members == null ? null : members.get(throttle.keyMember()));
         lock.lock();
         try {
             Window window = windows.get(key);

@@ -8,18 +8,27 @@ import java.util.concurrent.locks.LockSupport;
  * main loop needs, on many cores spinning buys the lowest latency.
  *
  * <p>Called only by the thread that runs the role. Implementations that park must return when
- * {@link LockSupport#unpark} is called on that thread ({@link RoleRunner#wake} does it).
+ * {@link LockSupport#unpark} is called on that thread (the server does it when it hands the
+ * thread work).
  */
 public interface IdleStrategy {
 
-    /** Idles once after a duty cycle that did {@code workCount} units of work (0 = none). */
+    /**
+     * Idles once after a duty cycle.
+     *
+     * @param workCount units of work the cycle did (0 = none)
+     */
     void idle(int workCount);
 
     /** Forgets back-off state; called after a cycle that did work. */
     default void reset() {
     }
 
-    /** Whether producers must unpark the thread to wake it (false only for pure spinning). */
+    /**
+     * Whether producers must unpark the thread to wake it.
+     *
+     * @return false only for strategies that never park
+     */
     default boolean parks() {
         return true;
     }
@@ -27,7 +36,11 @@ public interface IdleStrategy {
     /** The names accepted by {@link #parse}. */
     String NAMES = "park, backoff, spin, yield";
 
-    /** Parks until woken: no CPU when idle, a wake-up costs one unpark. The default. */
+    /**
+     * Parks until woken: no CPU when idle, a wake-up costs one unpark. The default.
+     *
+     * @return a new strategy
+     */
     static IdleStrategy park() {
         return new IdleStrategy() {
             @Override
@@ -44,7 +57,11 @@ public interface IdleStrategy {
         };
     }
 
-    /** Busy-spins: lowest latency, one core fully used. For benchmarks on machines with cores to spare. */
+    /**
+     * Busy-spins: lowest latency, one core fully used. For benchmarks on machines with cores to spare.
+     *
+     * @return a new strategy
+     */
     static IdleStrategy spin() {
         return new IdleStrategy() {
             @Override
@@ -64,7 +81,11 @@ public interface IdleStrategy {
         };
     }
 
-    /** Yields the core between polls. */
+    /**
+     * Yields the core between polls.
+     *
+     * @return a new strategy
+     */
     static IdleStrategy yielding() {
         return new IdleStrategy() {
             @Override
@@ -84,12 +105,22 @@ public interface IdleStrategy {
         };
     }
 
-    /** Spins, then yields, then parks with an exponentially growing timeout; a wake-up unparks it at once. */
+    /**
+     * Spins, then yields, then parks with an exponentially growing timeout; a wake-up unparks it at once.
+     *
+     * @return a new strategy
+     */
     static IdleStrategy backoff() {
         return new BackoffIdleStrategy(100, 20, 1_000, 1_000_000);
     }
 
-    /** The strategy called {@code name} (one of {@link #NAMES}). */
+    /**
+     * The strategy called {@code name}.
+     *
+     * @param name one of {@link #NAMES}
+     * @return a new strategy
+     * @throws IllegalArgumentException for any other name
+     */
     static IdleStrategy parse(String name) {
         return switch (name) {
             case "park" -> park();

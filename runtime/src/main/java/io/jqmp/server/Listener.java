@@ -12,8 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One listening socket and its accept loop, a virtual thread named {@code qmp-accept-ENDPOINT}.
@@ -21,7 +20,7 @@ import java.util.logging.Logger;
  * replaced, any other existing file is refused.
  */
 final class Listener {
-    private static final Logger LOG = Logger.getLogger(Listener.class.getName());
+    private static final System.Logger LOG = System.getLogger(Listener.class.getName());
 
     /** Takes an accepted client: serves it with {@code threads}, or refuses it. Called on the accept thread. */
     interface Admission {
@@ -59,7 +58,7 @@ final class Listener {
         ch.bind(tcp.address(), 64);
         int port = ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
         if (!tcp.isLoopback()) {
-            LOG.warning("QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
+            LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
         return new Listener(admission, threads, ch, new Endpoint.Tcp(tcp.host(), port), null);
@@ -109,7 +108,7 @@ final class Listener {
             if (refused instanceof FileAlreadyExistsException) {
                 throw refused;
             }
-            LOG.info("replacing stale socket " + path);
+            LOG.log(System.Logger.Level.INFO, "replacing stale socket " + path);
             Files.delete(path);
         }
     }
@@ -122,20 +121,44 @@ final class Listener {
         acceptor = Thread.ofVirtual().name("qmp-accept-" + endpoint).start(this::acceptLoop);
     }
 
+    /**
+     * Accepts until the channel closes. Nothing one client causes ends it: a failure while
+     * admitting a client is logged and that client closed; a failing {@code accept} (no file
+     * descriptors left, say) is logged and retried after a pause that grows to one second.
+     */
     private void acceptLoop() {
+        long pauseMillis = 0;
         while (channel.isOpen()) {
             SocketChannel client;
             try {
                 client = channel.accept();
+                pauseMillis = 0;
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                if (channel.isOpen()) {
-                    LOG.log(Level.WARNING, "accept on " + endpoint + " failed", e);
+                if (!channel.isOpen()) {
+                    return;
                 }
+                pauseMillis = Math.min(1000, Math.max(10, pauseMillis * 2));
+                LOG.log(System.Logger.Level.WARNING, "accept on " + endpoint + " failed; retrying in " + pauseMillis
+                        + " ms", e);
+                LockSupport.parkNanos(pauseMillis * 1_000_000);
                 continue;
             }
-            admission.admit(client, endpoint, threads);
+            try {
+                admission.admit(client, endpoint, threads);
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "admitting a client on " + endpoint + " failed; closing it", e);
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
     }
 
@@ -144,13 +167,13 @@ final class Listener {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
         }
         if (socketFile != null) {
             try {
                 Files.deleteIfExists(socketFile);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "could not remove " + socketFile, e);
+                LOG.log(System.Logger.Level.WARNING, "could not remove " + socketFile, e);
             }
         }
         if (acceptor != null) {

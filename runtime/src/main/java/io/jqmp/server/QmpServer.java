@@ -4,6 +4,7 @@ import io.jqmp.internal.dispatch.MainLoop;
 import io.jqmp.internal.dispatch.Monitor;
 import io.jqmp.internal.dispatch.RoleRunner;
 import io.jqmp.internal.wire.Messages;
+import io.jqmp.schema.Declaration;
 import io.jqmp.schema.Schema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,8 +24,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A QMP server: listeners, one reader and one writer thread per connection (virtual unless the
@@ -47,7 +46,7 @@ import java.util.logging.Logger;
  * idempotent and returns within a few seconds even when a handler is stuck.
  */
 public final class QmpServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(QmpServer.class.getName());
+    private static final System.Logger LOG = System.getLogger(QmpServer.class.getName());
     /** How long close() lets queued output drain before disconnecting clients. */
     private static final Duration FLUSH_ON_CLOSE = Duration.ofMillis(500);
 
@@ -68,17 +67,17 @@ public final class QmpServer implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers, boolean xOobTest) {
+    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers) {
         this.config = config;
         this.schema = schema;
         Encoder encoder = new Encoder(config.pretty());
         this.builtins = new BuiltinCommands(config, schema);
-        Map<String, CommandHandler> all = new LinkedHashMap<>(builtins.handlers(xOobTest));
+        Map<String, CommandHandler> all = new LinkedHashMap<>(builtins.handlers(config.xOobTest()));
         all.putAll(handlers);
-        Commands commands = new Commands(this, schema, all, encoder);
-        this.events = new Events(schema, encoder, connections, config.throttles());
+        Commands commands = new Commands(this, schema, all, encoder, config.checkAnswers());
+        this.events = new Events(schema, encoder, connections, config.throttles(), config.checkAnswers());
         this.monitor = new Monitor(config.oobQueueCapacity());
-        this.mainLoop = new MainLoop(config.maxConnections() * config.maxPendingInband() + 1024);
+        this.mainLoop = new MainLoop(Math.toIntExact((long) config.maxConnections() * config.maxPendingInband() + 1024));
         this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), config.threadPlacement());
         this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), config.threadPlacement());
         monitor.attach(monitorRunner);
@@ -89,11 +88,22 @@ public final class QmpServer implements AutoCloseable {
                 greeting, monitor, mainLoop, events, connections, suspensions);
     }
 
+    /**
+     * A builder with every setting at its default ({@link QmpServerConfig#DEFAULTS}).
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Binds every listener and starts the threads. Returns this server. */
+    /**
+     * Binds every listener and starts the threads. Any thread; once.
+     *
+     * @return this server
+     * @throws IOException a listener cannot be bound (those already bound are closed again)
+     * @throws IllegalStateException the server was started before
+     */
     public QmpServer start() throws IOException {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("server already started");
@@ -112,22 +122,39 @@ public final class QmpServer implements AutoCloseable {
         return this;
     }
 
-    /** The configuration, as validated. */
+    /**
+     * The configuration, as validated.
+     *
+     * @return the configuration
+     */
     public QmpServerConfig config() {
         return config;
     }
 
-    /** The schema the server serves (built-in commands included). */
+    /**
+     * The schema the server serves.
+     *
+     * @return the schema, built-in commands included
+     */
     public Schema schema() {
         return schema;
     }
 
-    /** The bound endpoints, in configuration order, with real TCP ports when port 0 was asked for. */
+    /**
+     * The bound endpoints.
+     *
+     * @return the endpoints in configuration order, with real TCP ports when port 0 was asked for;
+     *     empty before {@link #start()}
+     */
     public List<Endpoint> endpoints() {
         return listeners.stream().map(Listener::endpoint).toList();
     }
 
-    /** Emits events to clients. */
+    /**
+     * Emits events to clients.
+     *
+     * @return the server's events
+     */
     public Events events() {
         return events;
     }
@@ -135,53 +162,71 @@ public final class QmpServer implements AutoCloseable {
     /**
      * The big lock held by the main loop while an in-band handler runs. Take it from your own
      * threads to change state that in-band handlers read; never take it on the monitor thread.
+     *
+     * @return the lock
      */
     public ReentrantLock bql() {
         return mainLoop.bql();
     }
 
-    /** Runs {@code task} on the main loop with the BQL held, after the in-band work queued before it. */
+    /**
+     * Runs {@code task} on the main loop with the BQL held, after the in-band work queued before
+     * it. Any thread; returns at once (it waits only while the main loop's queue is full).
+     *
+     * @param task what to run; an exception it throws is logged
+     */
     public void runInMainLoop(Runnable task) {
         while (!mainLoop.submit(task)) {
             Thread.onSpinWait();
         }
     }
 
-    /** Connections currently open. */
+    /**
+     * Connections currently open.
+     *
+     * @return the count now
+     */
     public int connectionCount() {
         return connections.count();
     }
 
-    /** Times a connection's reader stopped reading because its in-band queue was full (back-pressure). */
+    /**
+     * Times a connection's reader stopped reading because its in-band queue was full (back-pressure).
+     *
+     * @return the count so far
+     */
     public long readerSuspensions() {
         return suspensions.sum();
     }
 
-    /** Connections refused because the server was full or closing. */
+    /**
+     * Connections refused because the server was full or closing.
+     *
+     * @return the count so far
+     */
     public long refusedConnections() {
         return refusedConnections.sum();
     }
 
-    /** Out-of-band requests that found the monitor's queue full and had to wait. */
+    /**
+     * Out-of-band requests that found the monitor's queue full and had to wait.
+     *
+     * @return the count so far
+     */
     public long failedOobOffers() {
         return monitor.failedOffers();
-    }
-
-    /** Unblocks an in-band {@code x-oob-test} with {@code lock: true} (as {@code lock: false} would). */
-    public void releaseOobTestLock() {
-        builtins.releaseOobTest();
     }
 
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
     private void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads) {
         if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
-            LOG.warning("refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
+            LOG.log(System.Logger.Level.WARNING, "refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
                     : "the limit of " + config.maxConnections() + " connections is reached"));
             try {
                 client.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "close failed", e);
+                LOG.log(System.Logger.Level.DEBUG, "close failed", e);
             }
             return;
         }
@@ -225,42 +270,65 @@ public final class QmpServer implements AutoCloseable {
         }
     }
 
-    /** Collects and validates a server's configuration; {@link #build()} checks it all before any thread exists. */
+    /**
+     * Collects a server's commands and settings; {@link #build()} checks them all before any
+     * thread exists. Each setting starts at its default in {@link QmpServerConfig#DEFAULTS}. Not
+     * thread-safe: use from one thread.
+     *
+     * <p>Commands come two ways: declared in a QAPI schema ({@link #schemaFile},
+     * {@link #schemaResource}, {@link #schema}) with their handlers set by {@link #handler}, or
+     * declared in Java together with their handler by {@link #command(Declaration, CommandHandler)}.
+     */
     public static final class Builder {
+        private static final QmpServerConfig D = QmpServerConfig.DEFAULTS;
+
         private final List<Endpoint> listeners = new ArrayList<>();
         private final Set<Endpoint> platformListeners = new LinkedHashSet<>();
         private final List<Path> schemaFiles = new ArrayList<>();
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
+        private final List<Declaration> declarations = new ArrayList<>();
         private final Set<String> defines = new LinkedHashSet<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
-        private Dialect dialect = Dialect.CURRENT;
-        private QmpServerConfig.Version version = QmpServerConfig.Version.DEFAULT;
-        private int maxPendingInband = 8;
-        private int maxConnections = 4096;
-        private long maxOutputBacklog = 16L << 20;
-        private int oobQueueCapacity = 4096;
-        private Supplier<IdleStrategy> monitorIdle = IdleStrategy::park;
-        private Supplier<IdleStrategy> mainLoopIdle = IdleStrategy::park;
-        private boolean offerOob = true;
-        private ThreadPlacement threadPlacement = ThreadPlacement.NONE;
-        private boolean pretty;
-        private boolean unmaskSchema;
-        private boolean xOobTest = true;
-        private List<Events.Throttle> throttles = Events.QEMU_THROTTLES;
-        private QmpServerConfig.JsonLimits jsonLimits = QmpServerConfig.JsonLimits.QEMU;
+        private Dialect dialect = D.dialect();
+        private QmpServerConfig.Version version = D.version();
+        private int maxPendingInband = D.maxPendingInband();
+        private int maxConnections = D.maxConnections();
+        private long maxOutputBacklog = D.maxOutputBacklog();
+        private int oobQueueCapacity = D.oobQueueCapacity();
+        private Supplier<IdleStrategy> monitorIdle = D.monitorIdle();
+        private Supplier<IdleStrategy> mainLoopIdle = D.mainLoopIdle();
+        private boolean offerOob = D.offerOob();
+        private boolean pretty = D.pretty();
+        private boolean unmaskSchema = D.unmaskSchema();
+        private List<Events.Throttle> throttles = D.throttles();
+        private QmpServerConfig.JsonLimits jsonLimits = D.jsonLimits();
+        private boolean xOobTest = D.xOobTest();
+        private boolean checkAnswers = D.checkAnswers();
+        private ThreadPlacement threadPlacement = D.threadPlacement();
 
         private Builder() {
         }
 
-        /** Adds a listener. */
+        /**
+         * Adds a listener.
+         *
+         * @param endpoint where to listen
+         * @return this builder
+         */
         public Builder listen(Endpoint endpoint) {
-            listeners.add(Objects.requireNonNull(endpoint));
+            listeners.add(Objects.requireNonNull(endpoint, "endpoint"));
             return this;
         }
 
-        /** Adds a listener given as {@code unix:PATH} or {@code tcp:HOST:PORT}. */
+        /**
+         * Adds a listener.
+         *
+         * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT} (port 0: any free port)
+         * @return this builder
+         * @throws IllegalArgumentException the endpoint cannot be parsed
+         */
         public Builder listen(String endpoint) {
             return listen(Endpoint.parse(endpoint));
         }
@@ -269,156 +337,347 @@ public final class QmpServer implements AutoCloseable {
          * Adds a listener whose connections are served by {@code threads}: {@link
          * ConnectionThreads#PLATFORM} for a management socket whose few clients' out-of-band
          * answers must not wait behind other connections for a carrier thread.
+         *
+         * @param endpoint where to listen
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
          */
         public Builder listen(Endpoint endpoint, ConnectionThreads threads) {
             listen(endpoint);
-            if (threads == ConnectionThreads.PLATFORM) {
+            if (Objects.requireNonNull(threads, "threads") == ConnectionThreads.PLATFORM) {
                 platformListeners.add(endpoint);
             }
             return this;
         }
 
-        /** As {@link #listen(Endpoint, ConnectionThreads)}, the endpoint given as {@code unix:PATH} or {@code tcp:HOST:PORT}. */
+        /**
+         * Adds a listener whose connections are served by {@code threads}.
+         *
+         * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT} (port 0: any free port)
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
+         * @throws IllegalArgumentException the endpoint cannot be parsed
+         */
         public Builder listen(String endpoint, ConnectionThreads threads) {
-            return listen(Endpoint.parse(endpoint), Objects.requireNonNull(threads));
+            return listen(Endpoint.parse(endpoint), threads);
         }
 
-        /** Adds a QAPI schema file. */
+        /**
+         * Adds a QAPI schema file (its {@code include}s are resolved next to it).
+         *
+         * @param file the schema file
+         * @return this builder
+         */
         public Builder schemaFile(Path file) {
-            schemaFiles.add(file);
+            schemaFiles.add(Objects.requireNonNull(file, "file"));
             return this;
         }
 
-        /** Adds a QAPI schema from the class path (e.g. {@code io/jqmp/machine/machine.json}). */
+        /**
+         * Adds a QAPI schema from the class path, e.g. {@code com/example/app.json}. On the module
+         * path, a resource in a named module must be in a package that module opens.
+         *
+         * @param resource the resource name, without a leading {@code /}
+         * @return this builder
+         */
         public Builder schemaResource(String resource) {
-            schemaResources.add(resource);
+            schemaResources.add(Objects.requireNonNull(resource, "resource"));
             return this;
         }
 
-        /** Adds a schema built in Java. */
+        /**
+         * Adds a schema built in Java ({@link Schema#builder()}).
+         *
+         * @param schema the schema
+         * @return this builder
+         */
         public Builder schema(Schema schema) {
-            schemas.add(schema);
+            schemas.add(Objects.requireNonNull(schema, "schema"));
             return this;
         }
 
-        /** Defines a name for schema {@code if} conditions. */
+        /**
+         * Declares a command in Java together with its handler: one place for both, checked by
+         * {@link #build()} with exactly the rules of a schema file.
+         *
+         * <pre>{@code
+         * .command(Declaration.command("set-speed").member("rpm", "int").returns("Speed").build(),
+         *          ctx -> new Speed(ctx.argumentsAs(SetSpeed.class).rpm()))
+         * }</pre>
+         *
+         * @param command a command declaration ({@link Declaration#command(String)})
+         * @param handler its handler
+         * @return this builder
+         * @throws IllegalArgumentException the declaration is not a command, or a handler is set
+         *     for that name already
+         */
+        public Builder command(Declaration command, CommandHandler handler) {
+            Objects.requireNonNull(handler, "handler");
+            if (!(command.expression().get("command") instanceof String name)) {
+                throw new IllegalArgumentException("not a command declaration: " + command);
+            }
+            if (handlers.containsKey(name)) {
+                throw new IllegalArgumentException("command " + name + " has a handler already");
+            }
+            declarations.add(command);
+            handlers.put(name, handler);
+            return this;
+        }
+
+        /**
+         * Declares a type or an event in Java (a struct, an enum, ... that a command uses), checked
+         * by {@link #build()} with exactly the rules of a schema file.
+         *
+         * @param declaration any declaration; a command declared this way needs {@link #handler}
+         * @return this builder
+         */
+        public Builder declare(Declaration declaration) {
+            declarations.add(Objects.requireNonNull(declaration, "declaration"));
+            return this;
+        }
+
+        /**
+         * Defines a name for schema {@code if} conditions.
+         *
+         * @param name e.g. {@code CONFIG_FOO}
+         * @return this builder
+         */
         public Builder define(String name) {
-            defines.add(name);
+            defines.add(Objects.requireNonNull(name, "name"));
             return this;
         }
 
-        /** Sets the handler of a schema command. */
+        /**
+         * Sets the handler of a command a schema declares.
+         *
+         * @param command the command's name
+         * @param handler its handler
+         * @return this builder
+         */
         public Builder handler(String command, CommandHandler handler) {
-            handlers.put(command, Objects.requireNonNull(handler));
+            handlers.put(Objects.requireNonNull(command, "command"), Objects.requireNonNull(handler, "handler"));
             return this;
         }
 
-        /** Answers schema commands that have no handler of their own (otherwise build() rejects them). */
+        /**
+         * Answers schema commands that have no handler of their own (otherwise {@link #build()}
+         * rejects them).
+         *
+         * @param handler the handler for all of them
+         * @return this builder
+         */
         public Builder fallbackHandler(CommandHandler handler) {
             this.fallback = handler;
             return this;
         }
 
+        /**
+         * The protocol form (default {@link Dialect#CURRENT}).
+         *
+         * @param dialect the dialect
+         * @return this builder
+         */
         public Builder dialect(Dialect dialect) {
-            this.dialect = Objects.requireNonNull(dialect);
+            this.dialect = dialect;
             return this;
         }
 
+        /**
+         * The version in the greeting and {@code query-version} (default
+         * {@link QmpServerConfig.Version#DEFAULT}).
+         *
+         * @param version the version
+         * @return this builder
+         */
         public Builder version(QmpServerConfig.Version version) {
-            this.version = Objects.requireNonNull(version);
+            this.version = version;
             return this;
         }
 
+        /**
+         * In-band requests a client may have waiting before its reader stops reading (default 8,
+         * as QEMU).
+         *
+         * @param n 1 to 65536
+         * @return this builder
+         */
         public Builder maxPendingInband(int n) {
             this.maxPendingInband = n;
             return this;
         }
 
+        /**
+         * Connections served at once over all listeners (default 4096); more are refused.
+         *
+         * @param n 1 to 2^20
+         * @return this builder
+         */
         public Builder maxConnections(int n) {
             this.maxConnections = n;
             return this;
         }
 
+        /**
+         * Unread output a client may have before it is disconnected (default 16 MiB).
+         *
+         * @param bytes at least 64 KiB
+         * @return this builder
+         */
         public Builder maxOutputBacklog(long bytes) {
             this.maxOutputBacklog = bytes;
             return this;
         }
 
+        /**
+         * Out-of-band requests that may wait for the monitor thread (default 4096); a reader
+         * that finds the queue full waits.
+         *
+         * @param n 2 to 2^24
+         * @return this builder
+         */
         public Builder oobQueueCapacity(int n) {
             this.oobQueueCapacity = n;
             return this;
         }
 
+        /**
+         * The monitor thread's idle strategy (default {@link IdleStrategy#park()}).
+         *
+         * @param idle makes the strategy, once, when the server is built
+         * @return this builder
+         */
         public Builder monitorIdleStrategy(Supplier<IdleStrategy> idle) {
-            this.monitorIdle = Objects.requireNonNull(idle);
+            this.monitorIdle = idle;
             return this;
         }
 
+        /**
+         * The main loop's idle strategy (default {@link IdleStrategy#park()}).
+         *
+         * @param idle makes the strategy, once, when the server is built
+         * @return this builder
+         */
         public Builder mainLoopIdleStrategy(Supplier<IdleStrategy> idle) {
-            this.mainLoopIdle = Objects.requireNonNull(idle);
+            this.mainLoopIdle = idle;
             return this;
         }
 
         /**
          * Places the {@code monitor} and {@code main-loop} threads when they start (default
          * {@link ThreadPlacement#NONE}), e.g. on CPUs of their own.
+         *
+         * @param placement called on each of the two threads as it starts
+         * @return this builder
          */
         public Builder threadPlacement(ThreadPlacement placement) {
-            this.threadPlacement = Objects.requireNonNull(placement);
+            this.threadPlacement = placement;
             return this;
         }
 
+        /**
+         * Whether the greeting offers the {@code oob} capability (default true).
+         *
+         * @param offer false for a server without out-of-band execution
+         * @return this builder
+         */
         public Builder offerOob(boolean offer) {
             this.offerOob = offer;
             return this;
         }
 
+        /**
+         * Pretty-printed output, as QEMU's {@code pretty=on} (default false).
+         *
+         * @param pretty true to indent
+         * @return this builder
+         */
         public Builder pretty(boolean pretty) {
             this.pretty = pretty;
             return this;
         }
 
+        /**
+         * Whether {@code query-qmp-schema} shows real type names instead of numbers (default false).
+         *
+         * @param unmask true for real names
+         * @return this builder
+         */
         public Builder unmaskSchema(boolean unmask) {
             this.unmaskSchema = unmask;
             return this;
         }
 
-        /** Whether the {@code x-oob-test} command exists (default true). */
+        /**
+         * Whether QEMU's test command {@code x-oob-test} exists (default false). With {@code lock:
+         * true} it holds the main loop until an out-of-band {@code lock: false} arrives, from any
+         * client: useful for tests and benchmarks of out-of-band execution, dangerous in
+         * production. {@code jqmp serve} turns it on.
+         *
+         * @param enabled true to add the command
+         * @return this builder
+         */
         public Builder xOobTest(boolean enabled) {
             this.xOobTest = enabled;
             return this;
         }
 
-        /** Input limits per JSON value (default: QEMU's 64 MiB, 2 Mi tokens, depth 1024). */
-        public Builder jsonLimits(QmpServerConfig.JsonLimits limits) {
-            this.jsonLimits = Objects.requireNonNull(limits);
+        /**
+         * Checks every command result and every event against its schema declaration (default
+         * false), for tests and development: a result that does not match is logged as an error
+         * and answered with a {@code GenericError} naming the mismatch; an event that does not
+         * match makes {@link Events#emit} throw.
+         *
+         * @param check true to check
+         * @return this builder
+         */
+        public Builder checkAnswers(boolean check) {
+            this.checkAnswers = check;
             return this;
         }
 
+        /**
+         * Input limits per JSON value (default {@link QmpServerConfig.JsonLimits#QEMU}).
+         *
+         * @param limits the limits
+         * @return this builder
+         */
+        public Builder jsonLimits(QmpServerConfig.JsonLimits limits) {
+            this.jsonLimits = limits;
+            return this;
+        }
+
+        /**
+         * Rate-limited events (default {@link Events#QEMU_THROTTLES}).
+         *
+         * @param throttles the table; empty for none
+         * @return this builder
+         */
         public Builder throttles(List<Events.Throttle> throttles) {
             this.throttles = List.copyOf(throttles);
             return this;
         }
 
         /**
-         * Validates everything and creates the server (no thread started, nothing bound).
+         * The configuration as set so far, not yet validated.
          *
+         * @return the configuration {@link #build()} would check
+         */
+        public QmpServerConfig config() {
+            return new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband, maxConnections,
+                    maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty, unmaskSchema,
+                    throttles, jsonLimits, xOobTest, checkAnswers, Set.copyOf(platformListeners), threadPlacement);
+        }
+
+        /**
+         * Validates everything ({@link QmpServerConfig#validate()}, the schemas, a handler for
+         * every command) and creates the server: no thread started, nothing bound.
+         *
+         * @return the server; {@link QmpServer#start()} starts it
          * @throws IllegalArgumentException naming what to fix
          * @throws UncheckedIOException when a schema file cannot be read
          */
         public QmpServer build() {
-            if (listeners.isEmpty()) {
-                throw new IllegalArgumentException("no listener: add one with listen(\"unix:PATH\") or listen(\"tcp:HOST:PORT\")");
-            }
-            if (new LinkedHashSet<>(listeners).size() != listeners.size()) {
-                throw new IllegalArgumentException("a listener is given twice: " + listeners);
-            }
-            requireRange("maxPendingInband", maxPendingInband, 1, 1 << 16);
-            requireRange("maxConnections", maxConnections, 1, 1 << 20);
-            requireRange("oobQueueCapacity", oobQueueCapacity, 2, 1 << 24);
-            if (maxOutputBacklog < 64 * 1024) {
-                throw new IllegalArgumentException("maxOutputBacklog must be at least 65536 bytes, got " + maxOutputBacklog);
-            }
+            QmpServerConfig config = config().validate();
             Set<String> allDefines = new LinkedHashSet<>(defines);
             if (dialect == Dialect.V2_12) {
                 allDefines.add(BuiltinCommands.DIALECT_2_12_DEFINE);
@@ -426,11 +685,16 @@ public final class QmpServer implements AutoCloseable {
             if (xOobTest) {
                 allDefines.add(BuiltinCommands.X_OOB_TEST_DEFINE);
             }
-            Schema schema = SchemaAssembly.assemble(allDefines, schemaFiles, schemaResources, schemas);
+            Schema schema = SchemaAssembly.assemble(allDefines, schemaFiles, schemaResources, declarations, schemas);
             Map<String, CommandHandler> bound = new LinkedHashMap<>();
             for (Map.Entry<String, CommandHandler> e : handlers.entrySet()) {
                 if (schema.command(e.getKey()).isEmpty()) {
-                    throw new IllegalArgumentException("handler for '" + e.getKey() + "', which no schema declares");
+                    throw new IllegalArgumentException("handler for '" + e.getKey() + "', which no schema declares"
+                            + " (or whose 'if' condition is not defined)");
+                }
+                if (BuiltinCommands.NAMES.contains(e.getKey())) {
+                    throw new IllegalArgumentException("'" + e.getKey() + "' is a built-in command; it cannot have"
+                            + " another handler");
                 }
                 bound.put(e.getKey(), e.getValue());
             }
@@ -448,16 +712,7 @@ public final class QmpServer implements AutoCloseable {
                 throw new IllegalArgumentException("schema commands without a handler: " + String.join(", ", missing)
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
-            QmpServerConfig config = new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband,
-                    maxConnections, maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty,
-                    unmaskSchema, throttles, jsonLimits, Set.copyOf(platformListeners), threadPlacement);
-            return new QmpServer(config, schema, bound, xOobTest);
-        }
-
-        private static void requireRange(String name, long value, long min, long max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
-            }
+            return new QmpServer(config, schema, bound);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import io.jqmp.schema.CommandDef;
+import io.jqmp.schema.Declaration;
 import io.jqmp.schema.IntrospectOptions;
 import io.jqmp.schema.Schema;
 import io.jqmp.schema.SchemaException;
@@ -15,16 +16,18 @@ final class SchemaAssembly {
     }
 
     /**
-     * The built-in schema, the files and resources, then the schemas built in Java; {@code if}
-     * conditions see {@code defines}.
+     * The built-in schema, the files and resources, the declarations made in Java (which may use
+     * the files' types), then the schemas built in Java; {@code if} conditions see {@code defines}.
      *
      * @throws IllegalArgumentException naming the file and line of a schema error
      */
-    static Schema assemble(Set<String> defines, List<Path> files, List<String> resources, List<Schema> schemas) {
+    static Schema assemble(Set<String> defines, List<Path> files, List<String> resources,
+                           List<Declaration> declarations, List<Schema> schemas) {
         try {
             Schema.Builder b = Schema.builder().define(defines).builtin();
             files.forEach(b::load);
             resources.forEach(b::loadResource);
+            declarations.forEach(b::declare);
             Schema schema = b.build();
             if (!schemas.isEmpty()) {
                 List<Schema> parts = new ArrayList<>();

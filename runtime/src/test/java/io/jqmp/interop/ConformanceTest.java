@@ -61,6 +61,8 @@ class ConformanceTest {
                 .listen(new Endpoint.Unix(dir.resolve("jqmp.sock")))
                 .schemaFile(schema)
                 .handler("query-yank", ctx -> List.of(Map.of("type", "chardev", "id", "compat_monitor0")))
+                .xOobTest(true)
+                .checkAnswers(true)
                 .build()
                 .start();
     }

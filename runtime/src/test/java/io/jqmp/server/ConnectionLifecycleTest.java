@@ -57,6 +57,45 @@ class ConnectionLifecycleTest {
         }
     }
 
+    /** Disconnecting, even with an answer still to come, is a normal end: nothing above DEBUG. */
+    @Test
+    void aClientThatGoesAwayIsNotAWarning() throws Exception {
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Connection.class.getName());
+        log.addHandler(capture);
+        try (TestServer s = new TestServer(dir)) {
+            try (WireClient quiet = s.client(true)) {
+                quiet.send("{\"execute\": \"test-count\", \"id\": 1}");
+                quiet.expect("{\"return\": {\"count\": 1}, \"id\": 1}");
+            }
+            WireClient a = s.client(true);
+            a.send("{\"execute\": \"x-oob-test\", \"arguments\": {\"lock\": true}, \"id\": \"a-block\"}");
+            a.send("{\"exec-oob\": \"test-oob-ping\", \"id\": \"a-sync\"}");
+            a.expect("{\"return\": {}, \"id\": \"a-sync\"}");
+            a.close();
+            s.unlockOobTest(); // a-block's answer now fails to reach a: the write fails
+            await("both clients are gone", () -> s.server.connectionCount() == 0);
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertTrue(logged.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()),
+                () -> "warnings: " + logged.stream().map(java.util.logging.LogRecord::getMessage).toList());
+    }
+
     @Test
     void aClientThatNeverReadsIsDisconnectedWithoutHurtingOthers() throws Exception {
         try (TestServer s = new TestServer(dir, b -> b.maxOutputBacklog(64 * 1024));

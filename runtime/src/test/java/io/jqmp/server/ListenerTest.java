@@ -12,6 +12,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,8 +39,9 @@ class ListenerTest {
             }
             List<Thread> threads;
             try (WireClient c = WireClient.negotiated(management, true)) {
-                c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 2}{\"execute\": \"test-count\", \"id\": 3}");
+                c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 2}");
                 c.expect("{\"return\": {}, \"id\": 2}");
+                c.send("{\"execute\": \"test-count\", \"id\": 3}");
                 c.expect("{\"return\": {\"count\": 1}, \"id\": 3}");
                 threads = new ArrayList<>(platformThreads("qmp-reader-"));
                 threads.addAll(platformThreads("qmp-writer-"));
@@ -133,5 +135,73 @@ class ListenerTest {
         assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("udp:1.2.3.4:5"));
         assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("tcp:localhost"));
         assertFalse(Files.exists(dir.resolve("a")));
+    }
+
+    @Test
+    void everyLimitIsCheckedOnceBeforeAnythingStarts() throws Exception {
+        QmpServer.Builder b = QmpServer.builder().listen("unix:" + dir.resolve("a"));
+        // A token count the JSON streamer cannot take used to pass here and kill the listener later.
+        IllegalArgumentException tokens = assertThrows(IllegalArgumentException.class,
+                () -> b.jsonLimits(new QmpServerConfig.JsonLimits(1 << 20, Long.MAX_VALUE, 8)).build());
+        assertEquals("jsonLimits.maxTokenCount must be between 1 and 2147483583, got 9223372036854775807",
+                tokens.getMessage());
+        IllegalArgumentException nesting = assertThrows(IllegalArgumentException.class,
+                () -> b.jsonLimits(new QmpServerConfig.JsonLimits(1 << 20, 1000, 1 << 20)).build());
+        assertTrue(nesting.getMessage().startsWith("jsonLimits.maxNesting must be between 1 and 4096"), nesting.getMessage());
+        b.jsonLimits(QmpServerConfig.JsonLimits.QEMU);
+        IllegalArgumentException queued = assertThrows(IllegalArgumentException.class,
+                () -> b.maxConnections(1 << 20).maxPendingInband(1 << 16).build());
+        assertTrue(queued.getMessage().startsWith("maxConnections × maxPendingInband must be at most"), queued.getMessage());
+        b.maxConnections(4096).maxPendingInband(8);
+        IllegalArgumentException throttle = assertThrows(IllegalArgumentException.class,
+                () -> b.throttles(List.of(new Events.Throttle("STOP", Duration.ZERO, null))).build());
+        assertTrue(throttle.getMessage().startsWith("a throttle needs an event and a positive period"), throttle.getMessage());
+        assertFalse(Files.exists(dir.resolve("a")), "nothing was bound");
+        // The extremes the check allows work end to end.
+        try (TestServer s = new TestServer(dir, x -> x.jsonLimits(new QmpServerConfig.JsonLimits(
+                QmpServerConfig.JsonLimits.QEMU.maxTokenSize(), Integer.MAX_VALUE - 64, 4096)));
+                WireClient c = s.client(false)) {
+            c.send("{\"execute\": \"test-oob-ping\"}");
+            c.expect("{\"return\": {}}");
+        }
+    }
+
+    @Test
+    void defaultsAreWrittenOnceAndXOobTestIsOff() {
+        QmpServerConfig built = QmpServer.builder().listen("unix:" + dir.resolve("a")).config();
+        assertEquals(QmpServerConfig.DEFAULTS.maxPendingInband(), built.maxPendingInband());
+        assertEquals(new QmpServerConfig(built.listeners(), QmpServerConfig.DEFAULTS.dialect(),
+                QmpServerConfig.DEFAULTS.version(), 8, 4096, 16L << 20, 4096, QmpServerConfig.DEFAULTS.monitorIdle(),
+                QmpServerConfig.DEFAULTS.mainLoopIdle(), true, false, false, Events.QEMU_THROTTLES,
+                QmpServerConfig.JsonLimits.QEMU, false, false, java.util.Set.of(), ThreadPlacement.NONE), built);
+        assertFalse(built.xOobTest(), "x-oob-test lets any client hold the main loop: off unless asked for");
+    }
+
+    @Test
+    void theAcceptLoopSurvivesAClientWhoseAdmissionThrows() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<java.nio.channels.SocketChannel> admitted =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Listener l = Listener.bind(new Endpoint.Unix(dir.resolve("a.sock")), ConnectionThreads.VIRTUAL,
+                (client, endpoint, threads) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("boom"); // what a broken connection set-up would do
+            }
+            admitted.add(client);
+        });
+        l.start();
+        try {
+            try (java.nio.channels.SocketChannel first = java.nio.channels.SocketChannel.open(l.endpoint().address())) {
+                // The listener closes the client it could not admit: the first read sees the end.
+                assertEquals(-1, first.read(java.nio.ByteBuffer.allocate(1)));
+            }
+            try (java.nio.channels.SocketChannel second = java.nio.channels.SocketChannel.open(l.endpoint().address())) {
+                java.nio.channels.SocketChannel served = admitted.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(served != null, "the second client was not admitted");
+                served.close();
+            }
+        } finally {
+            l.close();
+        }
     }
 }

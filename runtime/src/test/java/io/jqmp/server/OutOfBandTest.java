@@ -103,7 +103,7 @@ class OutOfBandTest {
             }
             assertTrue(server.server.readerSuspensions() > before, "reader never suspended");
             assertNull(c.poll(), "the OOB request behind a full queue must not have been read");
-            server.server.releaseOobTestLock();
+            server.unlockOobTest();
             List<String> all = c.next(11);
             List<String> inband = all.stream().filter(l -> !l.contains("oob-late")).toList();
             List<String> expected = new ArrayList<>();

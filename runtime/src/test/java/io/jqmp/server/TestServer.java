@@ -1,5 +1,6 @@
 package io.jqmp.server;
 
+import io.jqmp.client.QmpClient;
 import io.jqmp.protocol.QmpException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ final class TestServer implements AutoCloseable {
         QmpServer.Builder b = QmpServer.builder()
                 .listen(new Endpoint.Unix(dir.resolve("qmp.sock")))
                 .schemaResource("io/jqmp/server/test.json")
+                .xOobTest(true)
+                .checkAnswers(true)
                 .handler("test-oob-ping", ctx -> null)
                 .handler("test-count", ctx -> Map.of("count", counted.incrementAndGet()))
                 .handler("test-blob", ctx -> {
@@ -54,6 +57,13 @@ final class TestServer implements AutoCloseable {
         customize.accept(b);
         this.server = b.build().start();
         this.endpoint = server.endpoints().get(0);
+    }
+
+    /** Unblocks an in-band {@code x-oob-test} as a client would: out-of-band, from a connection of its own. */
+    void unlockOobTest() throws Exception {
+        try (QmpClient c = QmpClient.connect(endpoint.toString())) {
+            c.callOob("x-oob-test", Map.of("lock", false));
+        }
     }
 
     TestServer(Path dir) throws IOException {

@@ -1,6 +1,11 @@
 package io.jqmp.stress;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +21,14 @@ import java.util.Map;
  * report for machines and the Markdown report for people. Immutable once built; any thread.
  */
 public final class Report {
+    /** Jackson Jr with two-space indents, {@code "key": value}, one array element per line. */
+    private static final JSON REPORT_JSON = JSON.std.with(JSON.Feature.WRITE_RECORD_FIELDS_IN_DECLARATION_ORDER)
+            .with(new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+
     private final StressOptions options;
     private final Instant started;
     private final List<ScenarioResult> results;
@@ -79,20 +92,16 @@ public final class Report {
                 lat.put(k, l);
             });
             m.put("latencies", lat);
-            List<Object> inv = new ArrayList<>();
-            for (ScenarioResult.Invariant i : r.invariants()) {
-                Map<String, Object> x = new LinkedHashMap<>();
-                x.put("name", i.name());
-                x.put("held", i.held());
-                x.put("detail", i.detail());
-                inv.add(x);
-            }
-            m.put("invariants", inv);
+            m.put("invariants", r.invariants());
             m.put("notes", r.notes());
             list.add(m);
         }
         root.put("results", list);
-        return Json.encode(root);
+        try {
+            return REPORT_JSON.asString(root) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report as JSON", e);
+        }
     }
 
     /** The summary table printed at the end of a run. */

@@ -4,8 +4,6 @@ import io.jqmp.server.IdleStrategy;
 import io.jqmp.server.ThreadPlacement;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Runs a {@link Role} on its own platform thread named after the role, idling with an
@@ -16,7 +14,7 @@ import java.util.logging.Logger;
  * a thread that did not stop.
  */
 public final class RoleRunner implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(RoleRunner.class.getName());
+    private static final System.Logger LOG = System.getLogger(RoleRunner.class.getName());
 
     private final Role role;
     private final IdleStrategy idle;
@@ -72,7 +70,7 @@ public final class RoleRunner implements AutoCloseable {
                     work = role.doWork();
                 } catch (RuntimeException | Error e) {
                     errors++;
-                    LOG.log(Level.SEVERE, role.roleName() + ": duty cycle failed; continuing", e);
+                    LOG.log(System.Logger.Level.ERROR, role.roleName() + ": duty cycle failed; continuing", e);
                     work = 1;
                 }
                 if (work > 0) {
@@ -90,12 +88,12 @@ public final class RoleRunner implements AutoCloseable {
             try {
                 role.onClose();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, role.roleName() + ": onClose failed", e);
+                LOG.log(System.Logger.Level.WARNING, role.roleName() + ": onClose failed", e);
             }
             try {
                 placed.close();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, role.roleName() + ": undoing its placement failed", e);
+                LOG.log(System.Logger.Level.WARNING, role.roleName() + ": undoing its placement failed", e);
             }
         }
     }
@@ -105,7 +103,7 @@ public final class RoleRunner implements AutoCloseable {
         try {
             return placement.place(role.roleName());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, role.roleName() + ": could not place the thread; it runs where the system puts it", e);
+            LOG.log(System.Logger.Level.WARNING, role.roleName() + ": could not place the thread; it runs where the system puts it", e);
             return () -> { };
         }
     }
@@ -124,7 +122,7 @@ public final class RoleRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warning(role.roleName() + ": thread did not stop within " + timeout.toMillis() + " ms; abandoning it");
+            LOG.log(System.Logger.Level.WARNING, role.roleName() + ": thread did not stop within " + timeout.toMillis() + " ms; abandoning it");
             return false;
         }
         return true;

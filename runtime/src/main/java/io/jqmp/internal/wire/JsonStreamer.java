@@ -34,6 +34,12 @@ public final class JsonStreamer {
     public static final long DEFAULT_MAX_TOKEN_COUNT = 2L << 20;
     /** Default limit on open braces plus open brackets (1024). */
     public static final int DEFAULT_MAX_NESTING = 1 << 10;
+    /** The largest token-size limit (512 MiB): buffers are indexed by int. */
+    public static final long MAX_TOKEN_SIZE = 512L << 20;
+    /** The largest token-count limit: token arrays are indexed by int. */
+    public static final long MAX_TOKEN_COUNT = Integer.MAX_VALUE - 64;
+    /** The largest nesting limit: the parser recurses once per level, on a reader's stack. */
+    public static final int MAX_NESTING = 1 << 12;
 
     private static final String PREFIX = "JSON parse error, ";
 
@@ -119,18 +125,18 @@ public final class JsonStreamer {
      * A streamer with custom limits (QEMU compares exactly like this, so small limits are useful
      * to test the limit behaviour).
      *
-     * @param maxTokenSize bytes of one token and of all tokens of one value, at most 512 MiB
-     * @param maxTokenCount tokens of one value
-     * @param maxNesting open braces plus open brackets
+     * @param maxTokenSize bytes of one token and of all tokens of one value, 1 to {@link #MAX_TOKEN_SIZE}
+     * @param maxTokenCount tokens of one value, 1 to {@link #MAX_TOKEN_COUNT}
+     * @param maxNesting open braces plus open brackets, 1 to {@link #MAX_NESTING}
      */
     public JsonStreamer(long maxTokenSize, long maxTokenCount, int maxNesting) {
-        if (maxTokenSize < 1 || maxTokenSize > (512L << 20)) {
+        if (maxTokenSize < 1 || maxTokenSize > MAX_TOKEN_SIZE) {
             throw new IllegalArgumentException("maxTokenSize out of range: " + maxTokenSize);
         }
-        if (maxTokenCount < 1 || maxTokenCount > Integer.MAX_VALUE - 64) {
+        if (maxTokenCount < 1 || maxTokenCount > MAX_TOKEN_COUNT) {
             throw new IllegalArgumentException("maxTokenCount out of range: " + maxTokenCount);
         }
-        if (maxNesting < 1) {
+        if (maxNesting < 1 || maxNesting > MAX_NESTING) {
             throw new IllegalArgumentException("maxNesting out of range: " + maxNesting);
         }
         this.maxTokenSize = maxTokenSize;
