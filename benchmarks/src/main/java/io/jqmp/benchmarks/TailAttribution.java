@@ -89,7 +89,7 @@ public final class TailAttribution {
         Map<String, long[]> before = SchedStats.byRole();
         long t0 = System.nanoTime();
         try (Recording r = new Recording()) {
-            r.enable("io.jqmp.Command");
+            r.enable("io.jqmp.Command").withoutThreshold();
             r.enable(ProbeEvent.NAME);
             r.enable("jdk.GCPhasePause");
             r.enable("jdk.SafepointBegin");

@@ -100,7 +100,7 @@ class ModuleDescriptorTest {
         java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
         List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
         jdk.jfr.consumer.RecordingStream events = new jdk.jfr.consumer.RecordingStream();
-        events.enable("io.jqmp.Command");
+        events.enable("io.jqmp.Command").withoutThreshold();
         events.onEvent("io.jqmp.Command", e -> {
             commands.add(e.getString("command"));
             recorded.countDown();

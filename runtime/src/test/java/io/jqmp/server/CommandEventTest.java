@@ -42,9 +42,17 @@ class CommandEventTest {
     static final List<String> STAGES = List.of("routing", "queueing", "execution", "outputQueueing", "writing");
 
     void record(int expected) {
+        record(expected, true);
+    }
+
+    void record(int expected, boolean everyCommand) {
         arrived = new CountDownLatch(expected);
         stream = new RecordingStream();
-        stream.enable(CommandEvent.NAME);
+        if (everyCommand) {
+            stream.enable(CommandEvent.NAME).withoutThreshold();
+        } else {
+            stream.enable(CommandEvent.NAME);
+        }
         stream.onEvent(CommandEvent.NAME, e -> {
             events.add(copy(e));
             arrived.countDown();
@@ -87,7 +95,7 @@ class CommandEventTest {
 
     @Test
     void eachCommandIsRecordedWithItsStagesInOrder() throws Exception {
-        record(4);
+        record(5);
         String oob = "{\"exec-oob\": \"test-oob-ping\", \"id\": \"o1\"}";
         String count = "{\"execute\": \"test-count\", \"id\": \"i1\"}";
         String noReply = "{\"execute\": \"test-no-reply\", \"id\": 7}";
@@ -160,6 +168,35 @@ class CommandEventTest {
         Recorded i1 = event("\"i1\"");
         assertTrue(i1.stages().get("queueing").toNanos() >= held,
                 "queued before the BQL was released, started after: " + i1 + ", held " + held + " ns");
+    }
+
+    @Test
+    void byDefaultOnlyCommandsOfTenMillisecondsOrMoreAreRecorded() throws Exception {
+        record(1, false);
+        try (WireClient c = server.client(true)) {
+            for (int i = 0; i < 20; i++) {
+                c.send("{\"execute\": \"test-count\", \"id\": " + i + "}");
+                c.next();
+            }
+            server.server.bql().lock();
+            try {
+                c.send("{\"execute\": \"test-count\", \"id\": \"slow\"}{\"exec-oob\": \"test-oob-ping\", \"id\": \"o\"}");
+                c.expect("{\"return\": {}, \"id\": \"o\"}");
+                long t0 = System.nanoTime();
+                LockSupport.parkNanos(12_000_000);
+                while (System.nanoTime() - t0 < 12_000_000) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+            } finally {
+                server.server.bql().unlock();
+            }
+            c.next();
+            awaitEvents();
+        }
+        event("\"slow\"");
+        for (Recorded e : events) {
+            assertTrue(Duration.between(e.start(), e.end()).toMillis() >= 10, "under the threshold: " + e);
+        }
     }
 
     @Test

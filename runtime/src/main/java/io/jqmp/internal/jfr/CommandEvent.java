@@ -7,6 +7,7 @@ import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 import jdk.jfr.Timespan;
 
 /**
@@ -22,7 +23,10 @@ import jdk.jfr.Timespan;
  * <p>Nothing is allocated or timed unless a recording enables the event: {@link #beginIfEnabled}
  * returns null then, and every later step is skipped for a null event. An event is committed
  * when its answer is written (or, for {@code success-response: false}, when the command
- * finished); a command whose connection closes first is not recorded.
+ * finished), if it took at least the recording's threshold: 10 ms unless the recording sets
+ * another (as the JDK's own socket events, so an always-on recording keeps only slow commands;
+ * {@code io.jqmp.Command#threshold=0ms} records every one); a command whose connection closes
+ * first is not recorded.
  *
  * <p>Threading: each stage is marked by the thread that performs it (reader, executor, writer);
  * the queues between those threads order the marks, so the event needs no locking.
@@ -32,6 +36,7 @@ import jdk.jfr.Timespan;
 @Category("jqmp")
 @Description("A QMP command from its complete request in the reader to its answer written to the socket")
 @StackTrace(false)
+@Threshold("10 ms")
 public final class CommandEvent extends Event {
     /** The event's name in recordings ({@code jfr print --events io.jqmp.Command}). */
     public static final String NAME = "io.jqmp.Command";
