@@ -17,15 +17,18 @@ public interface ThreadPlacement {
 
     /**
      * Places the calling thread, which runs {@code role} ({@code monitor} or {@code main-loop}).
-     * Must not throw for a placement it cannot make: it logs that and leaves the thread as it is.
+     * Should not throw for a placement it cannot make, but log that and leave the thread as it is;
+     * an exception is logged by the server and the thread runs unplaced.
      *
-     * @return undoes the placement (called when the thread ends)
+     * @param role the role the calling thread runs: {@code monitor} or {@code main-loop}
+     * @return undoes the placement (called on the same thread when it ends)
      */
     Placed place(String role);
 
     /** A placement made, undone when its thread ends. */
     @FunctionalInterface
     interface Placed extends AutoCloseable {
+        /** Undoes the placement, on the thread it was made on; does not throw. */
         @Override
         void close();
     }
