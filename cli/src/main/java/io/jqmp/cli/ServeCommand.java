@@ -43,10 +43,18 @@ final class ServeCommand {
               --management ENDPOINT   listen on ENDPOINT with a platform reader and writer thread per
                                       connection: for a few control clients whose out-of-band
                                       answers must not wait behind other clients (repeatable)
-              --schema FILE           add a QAPI schema file; its commands answer an error saying
-                                      they have no implementation (repeatable)
+              --schema FILE           add a QAPI schema file (repeatable). Its definitions replace
+                                      the built-in and machine ones of the same name; if it
+                                      declares qmp_capabilities (as QEMU's qapi/qapi-schema.json
+                                      does) it is the whole schema. Commands neither jqmp nor the
+                                      machine implements answer an error saying so
+              --define NAME           a name the schema's 'if' conditions test, e.g. CONFIG_VNC
+                                      (repeatable)
+              --define-file FILE      names for 'if' conditions, one a line, '#' comments
+                                      (repeatable; see docs/qemu-schema.md)
               --dialect current|2.12  protocol form (default %s; 2.12 = the first OOB design)
               --qemu-version X.Y.Z    version in the greeting and query-version (default %s)
+              --qemu-package TEXT     'package' in the greeting and query-version (default "%s")
               --max-clients N         connections served at once (default %d)
               --max-pending N         in-band requests a client may queue (default %d)
               --monitor-idle NAME     monitor thread idle strategy: %s (default %s)
@@ -65,12 +73,13 @@ final class ServeCommand {
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
-            """.formatted(D.dialect().label(), version(D.version()), D.maxConnections(), D.maxPendingInband(),
+            """.formatted(D.dialect().label(), version(D.version()), D.version().packageName(), D.maxConnections(), D.maxPendingInband(),
             IdleStrategy.NAMES, D.monitorIdle().get(), MachineConfig.defaults().memory() >> 20,
             MachineConfig.defaults().dirtyRate());
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--dialect",
-            "--qemu-version", "--max-clients", "--max-pending", "--monitor-idle", "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--define", "--define-file",
+            "--dialect", "--qemu-version", "--qemu-package", "--max-clients", "--max-pending", "--monitor-idle",
+            "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -115,11 +124,16 @@ final class ServeCommand {
             for (String s : args.all("--schema")) {
                 b.schemaFile(Path.of(s));
             }
+            args.all("--define").forEach(b::define);
+            for (String f : args.all("--define-file")) {
+                b.defineFile(Path.of(f));
+            }
             b.fallbackHandler(ctx -> {
                 throw new QmpException("Command " + ctx.command() + " is declared in a schema but has no implementation in this server");
             });
             b.dialect(Dialect.parse(args.get("--dialect", D.dialect().label())));
-            b.version(parseVersion(args.get("--qemu-version", version(D.version()))));
+            b.version(parseVersion(args.get("--qemu-version", version(D.version())),
+                    args.get("--qemu-package", D.version().packageName())));
             b.maxConnections(args.getInt("--max-clients", D.maxConnections()));
             b.maxPendingInband(args.getInt("--max-pending", D.maxPendingInband()));
             String idle = args.get("--monitor-idle", null);
@@ -256,14 +270,14 @@ final class ServeCommand {
         return v.major() + "." + v.minor() + "." + v.micro();
     }
 
-    private static QmpServerConfig.Version parseVersion(String text) {
+    private static QmpServerConfig.Version parseVersion(String text, String packageName) {
         String[] parts = text.split("\\.");
         if (parts.length != 3) {
             throw new IllegalArgumentException("--qemu-version needs MAJOR.MINOR.MICRO, got '" + text + "'");
         }
         try {
             return new QmpServerConfig.Version(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]), D.version().packageName());
+                    Long.parseLong(parts[2]), packageName);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--qemu-version needs numbers, got '" + text + "'");
         }

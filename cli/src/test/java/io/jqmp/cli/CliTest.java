@@ -67,6 +67,64 @@ class CliTest {
         err.reset();
         assertEquals(2, Main.run(List.of("serve", "--memory", "12X"), System.out, new PrintStream(err)));
         assertTrue(err.toString().startsWith("jqmp serve: "), err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--define", "config_vnc"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp serve: 'config_vnc' is not a name an 'if' condition can test"),
+                err.toString());
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--define-file", dir.resolve("none").toString()), System.out,
+                new PrintStream(err)));
+        assertTrue(err.toString().startsWith("jqmp serve: can't read define file '" + dir.resolve("none") + "'"),
+                err.toString());
+    }
+
+    /** {@code jqmp serve} with a whole schema of its own, the names its conditions test, and a version to report. */
+    @Test
+    void serveImpersonatesAnotherBuild() throws Exception {
+        Path sock = dir.resolve("whole.sock");
+        Path schema = Files.writeString(dir.resolve("whole.json"), """
+                { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities' ] } }
+                { 'command': 'qmp_capabilities' }
+                { 'struct': 'CommandInfo', 'data': { 'name': 'str' } }
+                { 'command': 'query-commands', 'returns': [ 'CommandInfo' ] }
+                { 'command': 'vnc-only', 'if': 'CONFIG_VNC' }
+                { 'command': 'spice-only', 'if': 'CONFIG_SPICE' }
+                { 'command': 'extra-only', 'if': 'CONFIG_EXTRA' }
+                """);
+        Path defines = Files.writeString(dir.resolve("build.defines"), "# this build\nCONFIG_VNC\n");
+        java.io.PipedInputStream pipe = new java.io.PipedInputStream();
+        PrintStream out = new PrintStream(new java.io.PipedOutputStream(pipe), true);
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread serve = Thread.ofPlatform().start(() -> {
+            status.set(ServeCommand.run(List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--no-machine",
+                    "--define-file", defines.toString(), "--define", "CONFIG_EXTRA", "--qemu-version", "7.2.22",
+                    "--qemu-package", "Debian 1:7.2+dfsg-7"), out, System.err, stop));
+            out.close();
+        });
+        BufferedReader lines = new BufferedReader(new InputStreamReader(pipe, StandardCharsets.UTF_8));
+        String line;
+        do {
+            line = lines.readLine(); // blocks until the server is ready (or has failed and closed the pipe)
+        } while (line != null && !line.startsWith("stop with Ctrl-C"));
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
+            assertEquals("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": "
+                    + "\"Debian 1:7.2+dfsg-7\"}, \"capabilities\": [\"oob\"]}}", in.readLine());
+            ch.write(StandardCharsets.UTF_8.encode("{\"execute\": \"qmp_capabilities\"}{\"execute\": \"query-commands\"}"
+                    + "{\"execute\": \"vnc-only\"}{\"execute\": \"spice-only\"}"));
+            assertEquals("{\"return\": {}}", in.readLine());
+            assertEquals("{\"return\": [{\"name\": \"extra-only\"}, {\"name\": \"vnc-only\"}, {\"name\": \"query-commands\"}, "
+                    + "{\"name\": \"qmp_capabilities\"}]}", in.readLine());
+            assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Command vnc-only is declared in a schema "
+                    + "but has no implementation in this server\"}}", in.readLine());
+            assertEquals("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command spice-only has not been "
+                    + "found\"}}", in.readLine());
+        } finally {
+            stop.countDown();
+            serve.join(10_000);
+        }
+        assertEquals(0, status.get());
     }
 
     @Test

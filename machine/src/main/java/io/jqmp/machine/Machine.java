@@ -67,7 +67,7 @@ public final class Machine implements AutoCloseable {
 
     /** Adds the machine's schema and handlers to {@code builder}; returns it. */
     public QmpServer.Builder install(QmpServer.Builder builder) {
-        return builder.schemaResource(SCHEMA_RESOURCE)
+        return builder.defaultSchemaResource(SCHEMA_RESOURCE)
                 .handler("query-status", ctx -> queryStatus())
                 .handler("query-name", ctx -> config.name() == null ? Map.of() : Map.of("name", config.name()))
                 .handler("stop", ctx -> stop())

@@ -30,6 +30,8 @@ final class Migration {
             "x-ignore-shared", "validate-uuid", "background-snapshot", "zero-copy-send", "postcopy-preempt");
     /** Capabilities with an effect here (return-path is always on: the simulation always has one). */
     private static final Set<String> SIMULATED = Set.of("events", "postcopy-ram", "return-path");
+    private static final Set<String> SIMULATED_PARAMETERS = Set.of("max-bandwidth", "downtime-limit",
+            "max-postcopy-bandwidth");
     private static final Set<String> RUNNING = Set.of("setup", "cancelling", "active", "postcopy-active",
             "postcopy-paused", "postcopy-recover", "pre-switchover", "device", "wait-unplug");
 
@@ -429,6 +431,11 @@ final class Migration {
     }
 
     void setParameters(Map<String, Object> args) {
+        for (String p : args.keySet()) {
+            if (!SIMULATED_PARAMETERS.contains(p)) {
+                throw new QmpException("Migration parameter '" + p + "' is not simulated by this machine");
+            }
+        }
         if (args.get("downtime-limit") instanceof Number n && (n.longValue() < 0 || n.longValue() > 2_000_000)) {
             throw new QmpException("Parameter 'downtime_limit' expects an integer in the range of 0 to 2000000 milliseconds");
         }

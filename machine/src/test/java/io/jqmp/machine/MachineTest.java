@@ -115,6 +115,9 @@ class MachineTest {
             assertEquals(error("Parameter 'downtime_limit' expects an integer in the range of 0 to 2000000 milliseconds"),
                     s.execute("migrate-set-parameters", "{\"downtime-limit\": 2000001}"));
             s.ok("migrate-set-parameters", "{\"max-bandwidth\": 1048576, \"downtime-limit\": 100}");
+            // QEMU 7.2's other parameters are declared (so its schema fits) but refused, never ignored.
+            assertEquals(error("Migration parameter 'compress-level' is not simulated by this machine"),
+                    s.execute("migrate-set-parameters", "{\"max-bandwidth\": 1, \"compress-level\": 1}"));
             assertEquals("{\"return\": {\"downtime-limit\": 100, \"max-postcopy-bandwidth\": 0, \"max-bandwidth\": 1048576}}",
                     s.execute("query-migrate-parameters", null));
         }

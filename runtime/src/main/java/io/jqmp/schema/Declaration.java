@@ -20,7 +20,8 @@ public final class Declaration {
     }
 
     /**
-     * A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}.
+     * A declaration from a raw QAPI expression, e.g. {@code {"struct": "S", "data": {...}}}, or a
+     * {@code {"pragma": {...}}}, which applies to every declaration made in Java.
      *
      * @param qapiExpression the expression as a schema file has it
      * @return the declaration

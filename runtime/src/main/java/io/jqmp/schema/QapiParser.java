@@ -7,15 +7,20 @@ import java.util.Map;
 
 /**
  * Parser for QEMU's QAPI schema syntax: a sequence of top-level JSON objects written with
- * single-quoted strings, {@code true}/{@code false}, and {@code #} comments to the end of the
- * line. Objects become {@code LinkedHashMap} (key order kept), arrays {@code ArrayList}, strings
- * {@code String}, booleans {@code Boolean}. Numbers and {@code null} do not exist in QAPI.
- * Not thread-safe; one instance per text.
+ * single-quoted strings of printable ASCII (the only escape is a doubled backslash), {@code true}/{@code false},
+ * {@code #} comments to the end of the line, and {@code ##} documentation blocks between
+ * expressions (see {@link DocComment}). Objects become {@code LinkedHashMap} (key order
+ * kept), arrays {@code ArrayList}, strings {@code String}, booleans {@code Boolean}. Numbers and
+ * {@code null} do not exist in QAPI. Not thread-safe; one instance per text.
  */
 final class QapiParser {
 
-    /** One top-level expression and the line it starts on. */
-    record Expr(Map<String, Object> value, SourceLocation location) {
+    /**
+     * One top-level expression, the line it starts on, the pragmas of the schema it was read
+     * with (QEMU applies a pragma to every file of the tree it appears in), and the documentation
+     * block right before it (null if none).
+     */
+    record Expr(Map<String, Object> value, SourceLocation location, Pragma pragma, DocComment doc) {
     }
 
     private final String text;
@@ -34,18 +39,99 @@ final class QapiParser {
 
     private List<Expr> parseAll() {
         List<Expr> exprs = new ArrayList<>();
+        DocComment doc = null;
         skipSpace();
         while (pos < text.length()) {
+            if (text.startsWith("##", pos)) {
+                rejectDoc(doc);
+                doc = docBlock();
+                skipSpace();
+                continue;
+            }
             int startLine = line;
-            if (text.charAt(pos) != '{') {
-                throw error("expected '{'");
+            if (!(value() instanceof Map<?, ?> m)) {
+                throw new SchemaException(new SourceLocation(file, startLine), "top-level expression must be an object");
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> obj = (Map<String, Object>) value();
-            exprs.add(new Expr(obj, new SourceLocation(file, startLine)));
+            Map<String, Object> obj = (Map<String, Object>) m;
+            if (obj.containsKey("include") || obj.containsKey("pragma")) {
+                rejectDoc(doc);
+                doc = null;
+            } else if (doc != null && doc.symbol() == null) {
+                throw new SchemaException(doc.location, "definition documentation required");
+            }
+            exprs.add(new Expr(obj, new SourceLocation(file, startLine), null, doc));
+            doc = null;
             skipSpace();
         }
+        rejectDoc(doc);
         return exprs;
+    }
+
+    /** Documentation of a definition must come right before it. */
+    private static void rejectDoc(DocComment doc) {
+        if (doc != null && doc.symbol() != null) {
+            throw new SchemaException(doc.location, "documentation for '" + doc.symbol()
+                    + "' is not followed by the definition");
+        }
+    }
+
+    /**
+     * A {@code ##} ... {@code ##} block, at {@code pos}; returns the last documentation block in
+     * it (a {@code # =} heading after text starts another, free-form one).
+     */
+    private DocComment docBlock() {
+        SourceLocation start = new SourceLocation(file, line);
+        if (!restOfLine().equals("##")) {
+            throw error("junk after '##' at start of documentation comment");
+        }
+        DocComment doc = new DocComment(start);
+        while (true) {
+            skipBlank();
+            if (pos >= text.length() || text.charAt(pos) != '#') {
+                throw error("documentation comment must end with '##'");
+            }
+            SourceLocation here = new SourceLocation(file, line);
+            String comment = restOfLine();
+            if (comment.startsWith("##")) {
+                if (!comment.equals("##")) {
+                    throw new SchemaException(here, "junk after '##' at end of documentation comment");
+                }
+                doc.end(here);
+                return doc;
+            }
+            if (comment.startsWith("# =")) {
+                if (doc.symbol() != null) {
+                    throw new SchemaException(here, "unexpected '=' markup in definition documentation");
+                }
+                if (doc.hasBodyText()) {
+                    doc.end(here);
+                    doc = new DocComment(start);
+                }
+            }
+            doc.append(comment, here);
+        }
+    }
+
+    /** The text from {@code pos} to the end of the line (newline excluded); {@code pos} moves there. */
+    private String restOfLine() {
+        int end = text.indexOf('\n', pos);
+        if (end < 0) {
+            end = text.length();
+        }
+        String s = text.substring(pos, end);
+        pos = end;
+        return s;
+    }
+
+    /** Skips white space and newlines, but not comments. */
+    private void skipBlank() {
+        while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
+            if (text.charAt(pos) == '\n') {
+                line++;
+            }
+            pos++;
+        }
     }
 
     private SchemaException error(String msg) {
@@ -60,7 +146,8 @@ final class QapiParser {
                 pos++;
             } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
                 pos++;
-            } else if (c == '#') {
+            } else if (c == '#' && !text.startsWith("##", pos)) {
+                // A comment; "##" starts documentation, which only a top-level position takes.
                 while (pos < text.length() && text.charAt(pos) != '\n') {
                     pos++;
                 }
@@ -92,7 +179,7 @@ final class QapiParser {
                     pos += 5;
                     return Boolean.FALSE;
                 }
-                throw error("stray '" + c + "'");
+                throw unexpected("expected '{', '[', string, or boolean");
         }
     }
 
@@ -104,11 +191,10 @@ final class QapiParser {
             pos++;
             return map;
         }
+        if (peek() != '\'') {
+            throw unexpected("expected string or '}'");
+        }
         while (true) {
-            skipSpace();
-            if (peek() != '\'') {
-                throw unexpected("expected string");
-            }
             String key = string();
             skipSpace();
             if (peek() != ':') {
@@ -130,6 +216,10 @@ final class QapiParser {
                 throw unexpected("expected ',' or '}'");
             }
             pos++;
+            skipSpace();
+            if (peek() != '\'') {
+                throw unexpected("expected string");
+            }
         }
     }
 
@@ -140,6 +230,11 @@ final class QapiParser {
         if (peek() == ']') {
             pos++;
             return list;
+        }
+        char first = peek();
+        if (first != '{' && first != '[' && first != '\'' && !text.startsWith("true", pos)
+                && !text.startsWith("false", pos)) {
+            throw unexpected("expected '{', '[', ']', string, or boolean");
         }
         while (true) {
             list.add(value());
@@ -168,25 +263,35 @@ final class QapiParser {
                 return sb.toString();
             }
             if (c == '\\') {
-                if (pos >= text.length()) {
+                // QEMU 7.2 recognises only \\ (it has no use for other escapes).
+                if (pos >= text.length() || text.charAt(pos) == '\n') {
                     throw error("missing terminating \"'\"");
                 }
-                char e = text.charAt(pos++);
-                if (e != '\\' && e != '\'' && e != '"') {
-                    throw error("unknown escape \\" + e);
+                c = text.charAt(pos++);
+                if (c != '\\') {
+                    throw error("unknown escape \\" + c);
                 }
-                sb.append(e);
-            } else {
-                sb.append(c);
             }
+            if (c < 32 || c >= 127) {
+                throw error("funny character in string");
+            }
+            sb.append(c);
         }
     }
 
-    /** A character that starts no token is "stray"; otherwise the token is just not the one expected. */
+    /**
+     * A character that starts no token is "stray" (shown up to the next structural character,
+     * space or quote, as QEMU does); otherwise the token is just not the one expected.
+     */
     private SchemaException unexpected(String expected) {
         char c = peek();
         if (c != '\0' && "{}[],:'".indexOf(c) < 0 && !text.startsWith("true", pos) && !text.startsWith("false", pos)) {
-            return error("stray '" + c + "'");
+            int end = pos + 1;
+            while (end < text.length() && "[]{}:,'\"".indexOf(text.charAt(end)) < 0
+                    && !Character.isWhitespace(text.charAt(end))) {
+                end++;
+            }
+            return error("stray '" + text.substring(pos, end) + "'");
         }
         return error(expected);
     }

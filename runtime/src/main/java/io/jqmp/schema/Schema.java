@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,11 +32,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Schema {
     /** Classpath resource of the built-in schema (control commands and introspection types). */
     public static final String BUILTIN_RESOURCE = "io/jqmp/schema/builtin.json";
+    /** The file name locations show for declarations made in Java; they form one module. */
+    static final String JAVA_MODULE = "<java>";
 
     private final Set<String> defines;
+    private final List<String> modules;
     private final List<QapiParser.Expr> expressions;
+    private final Qapi.Checked checked;
     private final Map<String, SchemaType> types;
-    private final List<Object> entities;
     private final List<CommandDef> commands;
     private final List<EventDef> events;
     private final Map<String, CommandDef> commandsByName;
@@ -45,27 +50,23 @@ public final class Schema {
     private final List<String> queryCommandsOrder;
     private final Map<IntrospectOptions, List<Object>> introspection = new ConcurrentHashMap<>();
 
-    private Schema(Set<String> defines, List<QapiParser.Expr> expressions, SchemaCompiler.Result r) {
+    private Schema(Set<String> defines, List<String> modules, List<QapiParser.Expr> expressions) {
         this.defines = Set.copyOf(defines);
-        this.expressions = List.copyOf(r.kept());
+        this.modules = List.copyOf(modules);
+        this.expressions = List.copyOf(expressions);
+        SchemaCompiler.Result r = new SchemaCompiler(this.defines).compile(this.modules, this.expressions);
+        this.checked = r.checked();
         this.types = Collections.unmodifiableMap(new LinkedHashMap<>(r.types()));
-        this.entities = List.copyOf(r.entities());
-        List<CommandDef> cmds = new ArrayList<>();
-        List<EventDef> evs = new ArrayList<>();
+        this.commands = r.commands();
+        this.events = r.events();
         Map<String, CommandDef> byName = new HashMap<>();
-        Map<String, EventDef> evByName = new HashMap<>();
-        for (Object e : entities) {
-            if (e instanceof CommandDef c) {
-                cmds.add(c);
-                byName.put(c.name(), c);
-            } else {
-                EventDef ev = (EventDef) e;
-                evs.add(ev);
-                evByName.put(ev.name(), ev);
-            }
+        for (CommandDef c : commands) {
+            byName.put(c.name(), c);
         }
-        this.commands = List.copyOf(cmds);
-        this.events = List.copyOf(evs);
+        Map<String, EventDef> evByName = new HashMap<>();
+        for (EventDef ev : events) {
+            evByName.put(ev.name(), ev);
+        }
         this.commandsByName = Map.copyOf(byName);
         this.eventsByName = Map.copyOf(evByName);
         ArgumentValidator av = new ArgumentValidator(types);
@@ -89,11 +90,35 @@ public final class Schema {
             eventData.put(e.name(), e.argType() == null ? none : av.node(e.argType()));
         }
         this.eventChecks = Map.copyOf(eventData);
-        List<String> names = new ArrayList<>();
-        for (int i = commands.size() - 1; i >= 0; i--) {
-            names.add(commands.get(i).name());
+        this.queryCommandsOrder = queryCommandsOrder(checked, this.defines);
+    }
+
+    /** The name an expression defines (null when it has none, which the compiler then reports). */
+    private static String definedName(QapiParser.Expr e) {
+        for (String meta : SchemaCompiler.META_TYPES) {
+            if (e.value().get(meta) instanceof String name) {
+                return name;
+            }
         }
-        this.queryCommandsOrder = List.copyOf(names);
+        return null;
+    }
+
+    /**
+     * QEMU registers the generated commands module by module, then the hand-written
+     * ({@code 'gen': false}) ones, and query-commands lists the table newest first.
+     */
+    private static List<String> queryCommandsOrder(Qapi.Checked checked, Set<String> defines) {
+        List<String> generated = new ArrayList<>();
+        List<String> byHand = new ArrayList<>();
+        for (Qapi.Entity e : checked.entities()) {
+            if (e instanceof Qapi.Command c && c.condition().holds(defines)) {
+                (c.gen() ? generated : byHand).add(c.name());
+            }
+        }
+        List<String> registered = new ArrayList<>(generated);
+        registered.addAll(byHand);
+        Collections.reverse(registered);
+        return List.copyOf(registered);
     }
 
     /**
@@ -126,8 +151,7 @@ public final class Schema {
     public static Schema merge(Schema... parts) {
         Builder b = builder();
         for (Schema s : parts) {
-            b.define(s.defines);
-            b.sources.add(s.expressions);
+            b.add(s);
         }
         return b.build();
     }
@@ -272,24 +296,46 @@ public final class Schema {
     }
 
     /**
-     * query-qmp-schema's result: a list of SchemaInfo objects ({@code LinkedHashMap}s in the
-     * generator's member insertion order). Order: commands and events in definition order, then
-     * the types they use in order of first use (breadth-first: a type's own references are
-     * appended to the queue), as QEMU's generator does. Type names are masked as decimal strings
-     * in order of first use, with {@code "0"} reserved for the empty object type, unless
-     * {@link IntrospectOptions#unmask()}. Computed once per options and cached; the returned list
-     * and its maps are shared and must not be modified. Thread-safe.
+     * Why a handler written for {@code handlerCommand}, a command of {@code handlerSchema},
+     * cannot serve this schema's {@code command}: some argument object {@code command} accepts
+     * is not one {@code handlerCommand} accepts (a member the handler does not take, one it
+     * needs that may be missing, an enum value or integer it does not take, ...), or
+     * {@code command} allows out-of-band execution and {@code handlerCommand} does not. Empty
+     * when it can. Thread-safe.
+     *
+     * @param command        a command of this schema
+     * @param handlerSchema  the schema the handler was written for
+     * @param handlerCommand the handler's command in that schema
+     * @return why not, or empty
+     */
+    public Optional<String> incompatibility(CommandDef command, Schema handlerSchema, CommandDef handlerCommand) {
+        return Optional.ofNullable(ArgumentCompatibility.check(this, command, handlerSchema, handlerCommand));
+    }
+
+    /**
+     * query-qmp-schema's result, as QEMU's generator and C preprocessor produce it: a list of
+     * SchemaInfo objects ({@code LinkedHashMap}s in the generator's member insertion order).
+     * Commands and events come first, module by module (a file's definitions where the file was
+     * first included), then the types they use in order of first use (breadth-first: a type's
+     * own references are appended to the queue). Uses, and the masked type numbers they hand
+     * out (decimal strings, unless {@link IntrospectOptions#unmask()}), are counted as if every
+     * {@code 'if'} held; only then do the defines remove entries, members, variants, values and
+     * features, so some numbers stay unused and a type reachable only through something removed
+     * is still listed. Computed once per options and cached; the returned list and its maps are
+     * shared and must not be modified. Thread-safe.
      *
      * @param options masking and dialect
      * @return the SchemaInfo list
      */
     public List<Object> introspect(IntrospectOptions options) {
-        return introspection.computeIfAbsent(options,
-                o -> Collections.unmodifiableList(new Introspector(types, o).run(entities)));
+        return introspection.computeIfAbsent(options, o -> Collections.unmodifiableList(
+                new Introspector(checked, defines, o).run(checked.entities())));
     }
 
     /**
-     * query-commands' order: command names in reverse definition order (QEMU prepends). Thread-safe.
+     * query-commands' order, as QEMU registers commands: generated commands module by module,
+     * then those declared {@code 'gen': false} (registered by hand), the whole list newest
+     * first. Thread-safe.
      *
      * @return the command names
      */
@@ -300,13 +346,22 @@ public final class Schema {
     /**
      * Collects schema sources, Java declarations and defines, then builds a {@link Schema}.
      * Sources are read and checked in {@link #build()}, so defines may be added in any order.
-     * Not thread-safe.
+     *
+     * <p>Sources come in two kinds. <em>Given</em> sources ({@link #load}, {@link #loadResource},
+     * {@link #declare}, {@link #add}) are the schema. <em>Default</em> sources ({@link #builtin},
+     * {@link #defaultResource}) declare what a server implements anyway, and yield to the given
+     * ones: a name the given sources define replaces the default definition of that name, and
+     * when the given sources declare {@code qmp_capabilities} they are a whole QMP schema (as
+     * QEMU's is) and no default definition is used at all. Not thread-safe.
      */
     public static final class Builder {
         private final Set<String> defines = new LinkedHashSet<>();
-        /** Each element: a SchemaLoader.Source, a Declaration or a List of already parsed expressions. */
-        private final List<Object> sources = new ArrayList<>();
-        private int javaDeclarations;
+        /** In order: given and default sources. */
+        private final List<Part> sources = new ArrayList<>();
+
+        /** One source: a SchemaLoader.Source, a Declaration or a Schema whose definitions are reused. */
+        private record Part(Object source, boolean isDefault) {
+        }
 
         private Builder() {
         }
@@ -318,7 +373,7 @@ public final class Schema {
          * @return this builder
          */
         public Builder load(Path file) {
-            sources.add(new SchemaLoader.FileSource(file));
+            sources.add(new Part(new SchemaLoader.FileSource(file), false));
             return this;
         }
 
@@ -329,17 +384,40 @@ public final class Schema {
          * @return this builder
          */
         public Builder loadResource(String name) {
-            sources.add(new SchemaLoader.ResourceSource(name));
+            sources.add(new Part(new SchemaLoader.ResourceSource(name), false));
             return this;
         }
 
         /**
-         * Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}.
+         * Adds a classpath resource as a default source: its definitions yield to the given sources'.
+         *
+         * @param name the resource name
+         * @return this builder
+         */
+        public Builder defaultResource(String name) {
+            sources.add(new Part(new SchemaLoader.ResourceSource(name), true));
+            return this;
+        }
+
+        /**
+         * Adds the built-in schema {@link Schema#BUILTIN_RESOURCE}, as a default source.
          *
          * @return this builder
          */
         public Builder builtin() {
-            return loadResource(BUILTIN_RESOURCE);
+            return defaultResource(BUILTIN_RESOURCE);
+        }
+
+        /**
+         * Adds the definitions (and the defines) of a schema built before.
+         *
+         * @param schema a schema
+         * @return this builder
+         */
+        public Builder add(Schema schema) {
+            define(schema.defines);
+            sources.add(new Part(schema, false));
+            return this;
         }
 
         /**
@@ -363,7 +441,7 @@ public final class Schema {
          * @return this builder
          */
         public Builder declare(Declaration declaration) {
-            sources.add(declaration);
+            sources.add(new Part(declaration, false));
             return this;
         }
 
@@ -372,9 +450,10 @@ public final class Schema {
          *
          * @param name e.g. {@code CONFIG_FOO}
          * @return this builder
+         * @throws IllegalArgumentException if no condition could test it (see {@link Defines#check})
          */
         public Builder define(String name) {
-            defines.add(name);
+            defines.add(Defines.check(name));
             return this;
         }
 
@@ -385,33 +464,70 @@ public final class Schema {
          * @return this builder
          */
         public Builder define(Set<String> names) {
-            defines.addAll(names);
+            names.forEach(this::define);
             return this;
         }
 
         /**
-         * Reads every source and checks the whole schema.
+         * Reads every source, lets the given sources' definitions replace the defaults', and
+         * checks the whole schema.
          *
          * @return the schema
          * @throws SchemaException if a source cannot be read or the schema is invalid
          */
-        @SuppressWarnings("unchecked")
         public Schema build() {
-            List<QapiParser.Expr> all = new ArrayList<>();
+            List<String> modules = new ArrayList<>();
+            List<QapiParser.Expr> read = new ArrayList<>();
+            Set<QapiParser.Expr> defaults = Collections.newSetFromMap(new IdentityHashMap<>());
             Set<SchemaLoader.Source> seen = SchemaLoader.newSeenSet();
-            for (Object s : sources) {
-                if (s instanceof SchemaLoader.Source src) {
-                    if (!seen.contains(src)) {
-                        all.addAll(SchemaLoader.read(src, seen));
+            int javaDeclarations = 0;
+            Pragma javaPragma = new Pragma(); // Java declarations form one tree, as one file would
+            for (Part p : sources) {
+                int before = read.size();
+                switch (p.source()) {
+                    case SchemaLoader.Source src -> {
+                        if (!seen.contains(src)) {
+                            SchemaLoader.read(src, seen, modules, read);
+                        }
                     }
-                } else if (s instanceof Declaration d) {
-                    all.add(new QapiParser.Expr(d.expression(), new SourceLocation("<java>", ++javaDeclarations)));
-                } else {
-                    all.addAll((List<QapiParser.Expr>) s);
+                    case Declaration d -> {
+                        if (!modules.contains(JAVA_MODULE)) {
+                            modules.add(JAVA_MODULE);
+                        }
+                        SourceLocation at = new SourceLocation(JAVA_MODULE, ++javaDeclarations);
+                        Map<String, Object> x = d.expression();
+                        if (x.containsKey("pragma") && x.size() == 1) {
+                            javaPragma.apply(x.get("pragma"), at);
+                        } else {
+                            read.add(new QapiParser.Expr(x, at, javaPragma, null));
+                        }
+                    }
+                    case Schema part -> {
+                        part.modules.stream().filter(m -> !modules.contains(m)).forEach(modules::add);
+                        read.addAll(part.expressions);
+                    }
+                    default -> throw new IllegalStateException("unknown source " + p.source());
+                }
+                if (p.isDefault()) {
+                    defaults.addAll(read.subList(before, read.size()));
                 }
             }
-            javaDeclarations = 0;
-            return new Schema(defines, all, new SchemaCompiler(defines).compile(all));
+            Set<String> replaced = new HashSet<>();
+            boolean whole = false;
+            for (QapiParser.Expr e : read) {
+                if (!defaults.contains(e)) {
+                    String name = definedName(e);
+                    replaced.add(name);
+                    whole |= "qmp_capabilities".equals(name) && e.value().containsKey("command");
+                }
+            }
+            List<QapiParser.Expr> all = new ArrayList<>();
+            for (QapiParser.Expr e : read) {
+                if (!defaults.contains(e) || !whole && !replaced.contains(definedName(e))) {
+                    all.add(e);
+                }
+            }
+            return new Schema(defines, modules, all);
         }
     }
 }

@@ -2,6 +2,11 @@ package io.jqmp.schema;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,17 +23,14 @@ import java.util.Set;
  *
  * <p>A source is a file or a classpath resource. {@code { 'include': 'other.json' }} is resolved
  * relative to the including source, in the same kind of source; a source already included is
- * skipped, as QEMU's parser does, and an include cycle is an error. {@code { 'pragma': ... }} is
- * syntax-checked and otherwise ignored. {@code 'if'} conditions are evaluated against the set of
- * defined names given to the constructor.
+ * skipped, as QEMU's parser does, and an include cycle is an error. {@code { 'pragma': ... }}
+ * applies to the file and everything it includes, as in QEMU. {@code 'if'} conditions are
+ * evaluated against the set of defined names given to the constructor.
  *
  * <p>Instances are immutable and may be shared between threads; each call reads its sources
  * anew. For several sources or Java-declared entities use {@link Schema#builder()}.
  */
 public final class SchemaLoader {
-    private static final Set<String> PRAGMA_LISTS = Set.of("command-name-exceptions",
-            "command-returns-exceptions", "documentation-exceptions", "member-name-exceptions");
-
     private final Set<String> defines;
 
     /**
@@ -81,11 +83,13 @@ public final class SchemaLoader {
 
         @Override
         public String read() {
+            byte[] bytes;
             try {
-                return Files.readString(path, StandardCharsets.UTF_8);
+                bytes = Files.readAllBytes(path);
             } catch (IOException e) {
                 throw new SchemaException("can't read schema file '" + path + "': " + e.getMessage(), e);
             }
+            return decode(bytes, displayName());
         }
 
         @Override
@@ -111,7 +115,7 @@ public final class SchemaLoader {
                 if (in == null) {
                     throw new SchemaException("can't read schema resource '" + name + "': not found", null);
                 }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return decode(in.readAllBytes(), name);
             } catch (IOException e) {
                 throw new SchemaException("can't read schema resource '" + name + "': " + e.getMessage(), e);
             }
@@ -139,20 +143,40 @@ public final class SchemaLoader {
         }
     }
 
-    /**
-     * Reads {@code root} with its includes expanded in place, pragmas dropped. {@code seen} holds
-     * the sources already read in this build, so a source included twice is read once.
-     */
-    static List<QapiParser.Expr> read(Source root, Set<Source> seen) {
-        List<QapiParser.Expr> out = new ArrayList<>();
-        Deque<Source> stack = new ArrayDeque<>();
-        readInto(root, seen, stack, out);
-        return out;
+    /** The text of a source, which must be UTF-8; an invalid byte is an error at its line. */
+    static String decode(byte[] bytes, String source) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = decoder.decode(in, out, true);
+        if (r.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new SchemaException(new SourceLocation(source, line), "invalid UTF-8");
+        }
+        return out.flip().toString();
     }
 
-    private static void readInto(Source src, Set<Source> seen, Deque<Source> stack, List<QapiParser.Expr> out) {
+    /**
+     * Reads {@code root} with its includes expanded in place and pragmas applied, appending the
+     * definitions to {@code out} and each source, the first time it is read, to {@code modules}
+     * (so parents come before the files they include, as QEMU orders its modules). {@code seen}
+     * holds the sources already read in this build: a source included again is not read again.
+     */
+    static void read(Source root, Set<Source> seen, List<String> modules, List<QapiParser.Expr> out) {
+        readInto(root, seen, new ArrayDeque<>(), new Pragma(), modules, out);
+    }
+
+    private static void readInto(Source src, Set<Source> seen, Deque<Source> stack, Pragma pragma,
+            List<String> modules, List<QapiParser.Expr> out) {
         seen.add(src);
         stack.push(src);
+        modules.add(src.displayName());
         for (QapiParser.Expr e : QapiParser.parse(src.read(), src.displayName())) {
             Map<String, Object> v = e.value();
             if (v.containsKey("include")) {
@@ -169,7 +193,7 @@ public final class SchemaLoader {
                 }
                 if (!seen.contains(target)) {
                     try {
-                        readInto(target, seen, stack, out);
+                        readInto(target, seen, stack, pragma, modules, out);
                     } catch (SchemaException unreadable) {
                         if (unreadable.getMessage().startsWith("can't read")) {
                             // Say which include asked for it.
@@ -179,36 +203,15 @@ public final class SchemaLoader {
                     }
                 }
             } else if (v.containsKey("pragma")) {
-                checkPragma(e);
+                if (v.size() != 1) {
+                    throw new SchemaException(e.location(), "invalid 'pragma' directive");
+                }
+                pragma.apply(v.get("pragma"), e.location());
             } else {
-                out.add(e);
+                out.add(new QapiParser.Expr(v, e.location(), pragma, e.doc()));
             }
         }
         stack.pop();
-    }
-
-    private static void checkPragma(QapiParser.Expr e) {
-        Map<String, Object> v = e.value();
-        if (v.size() != 1) {
-            throw new SchemaException(e.location(), "invalid 'pragma' directive");
-        }
-        if (!(v.get("pragma") instanceof Map<?, ?> pragma)) {
-            throw new SchemaException(e.location(), "value of 'pragma' must be an object");
-        }
-        for (Map.Entry<?, ?> p : pragma.entrySet()) {
-            String name = (String) p.getKey();
-            if (name.equals("doc-required")) {
-                if (!(p.getValue() instanceof Boolean)) {
-                    throw new SchemaException(e.location(), "pragma 'doc-required' must be boolean");
-                }
-            } else if (PRAGMA_LISTS.contains(name)) {
-                if (!(p.getValue() instanceof List<?> l) || !l.stream().allMatch(x -> x instanceof String)) {
-                    throw new SchemaException(e.location(), "pragma " + name + " must be a list of strings");
-                }
-            } else {
-                throw new SchemaException(e.location(), "unknown pragma '" + name + "'");
-            }
-        }
     }
 
     static Set<Source> newSeenSet() {

@@ -5,6 +5,7 @@ import io.jqmp.internal.dispatch.Monitor;
 import io.jqmp.internal.dispatch.RoleRunner;
 import io.jqmp.internal.wire.Messages;
 import io.jqmp.schema.Declaration;
+import io.jqmp.schema.Defines;
 import io.jqmp.schema.Schema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -288,7 +289,9 @@ public final class QmpServer implements AutoCloseable {
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
         private final List<Declaration> declarations = new ArrayList<>();
+        private final List<String> defaultSchemaResources = new ArrayList<>();
         private final Set<String> defines = new LinkedHashSet<>();
+        private final List<Path> defineFiles = new ArrayList<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
         private Dialect dialect = D.dialect();
@@ -363,7 +366,11 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
-         * Adds a QAPI schema file (its {@code include}s are resolved next to it).
+         * Adds a QAPI schema file. Its definitions replace the built-in (and handler-provided)
+         * definitions of the same names; if it declares {@code qmp_capabilities} it is a whole
+         * QMP schema, such as QEMU's, and those definitions are not used at all. The built-in
+         * handlers and those registered for default declarations then serve the commands it
+         * declares, if their arguments fit (checked by {@link #build()}).
          *
          * @param file the schema file
          * @return this builder
@@ -437,13 +444,41 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * Adds a schema resource that declares what handlers registered with it implement (as
+         * the simulated machine's does): a default, which the schemas given with
+         * {@link #schemaFile}, {@link #schemaResource} and {@link #schema} override. A handler
+         * registered for a command a default declares is taken to be written for that
+         * declaration: another declaration of the command must fit it; a handler for a command
+         * that only a replaced default declares is not used.
+         *
+         * @param resource the resource name, e.g. {@code io/jqmp/machine/machine.json}
+         * @return this builder
+         */
+        public Builder defaultSchemaResource(String resource) {
+            defaultSchemaResources.add(resource);
+            return this;
+        }
+
+        /**
          * Defines a name for schema {@code if} conditions.
          *
-         * @param name e.g. {@code CONFIG_FOO}
+         * @param name e.g. {@code CONFIG_VNC}
          * @return this builder
          */
         public Builder define(String name) {
             defines.add(Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
+        /**
+         * Defines the names a file lists, one a line ({@code #} starts a comment); read by
+         * {@link #build()}.
+         *
+         * @param file the define file
+         * @return this builder
+         */
+        public Builder defineFile(Path file) {
+            defineFiles.add(Objects.requireNonNull(file, "file"));
             return this;
         }
 
@@ -679,39 +714,48 @@ public final class QmpServer implements AutoCloseable {
         public QmpServer build() {
             QmpServerConfig config = config().validate();
             Set<String> allDefines = new LinkedHashSet<>(defines);
+            allDefines.forEach(Defines::check);
             if (dialect == Dialect.V2_12) {
                 allDefines.add(BuiltinCommands.DIALECT_2_12_DEFINE);
             }
             if (xOobTest) {
                 allDefines.add(BuiltinCommands.X_OOB_TEST_DEFINE);
             }
-            Schema schema = SchemaAssembly.assemble(allDefines, schemaFiles, schemaResources, declarations, schemas);
+            SchemaAssembly.Assembled assembled = SchemaAssembly.assemble(allDefines, defineFiles, schemaFiles,
+                    schemaResources, declarations, schemas, defaultSchemaResources);
+            Schema schema = assembled.served();
             Map<String, CommandHandler> bound = new LinkedHashMap<>();
             for (Map.Entry<String, CommandHandler> e : handlers.entrySet()) {
-                if (schema.command(e.getKey()).isEmpty()) {
-                    throw new IllegalArgumentException("handler for '" + e.getKey() + "', which no schema declares"
-                            + " (or whose 'if' condition is not defined)");
-                }
                 if (BuiltinCommands.NAMES.contains(e.getKey())) {
                     throw new IllegalArgumentException("'" + e.getKey() + "' is a built-in command; it cannot have"
                             + " another handler");
                 }
-                bound.put(e.getKey(), e.getValue());
+                if (schema.command(e.getKey()).isPresent()) {
+                    bound.put(e.getKey(), e.getValue());
+                } else if (SchemaAssembly.declaredByDefault(assembled, e.getKey())) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "the schema does not declare '" + e.getKey()
+                            + "': its handler is not used");
+                } else {
+                    throw new IllegalArgumentException("handler for '" + e.getKey() + "', which no schema declares"
+                            + " (or whose 'if' condition is not defined)");
+                }
             }
             List<String> missing = new ArrayList<>();
+            Set<String> handled = new LinkedHashSet<>();
             for (String name : SchemaAssembly.commandNames(schema)) {
-                if (!bound.containsKey(name) && !BuiltinCommands.NAMES.contains(name)) {
-                    if (fallback != null) {
-                        bound.put(name, fallback);
-                    } else {
-                        missing.add(name);
-                    }
+                if (bound.containsKey(name) || BuiltinCommands.NAMES.contains(name)) {
+                    handled.add(name);
+                } else if (fallback != null) {
+                    bound.put(name, fallback);
+                } else {
+                    missing.add(name);
                 }
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException("schema commands without a handler: " + String.join(", ", missing)
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
+            SchemaAssembly.checkHandlers(assembled, handled);
             return new QmpServer(config, schema, bound);
         }
     }

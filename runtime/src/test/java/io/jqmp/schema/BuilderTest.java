@@ -35,6 +35,7 @@ class BuilderTest {
         assertEquals(args, s.validateArguments(cmd, args));
         assertEquals(List.of("conditional", "my-cmd", "x-oob-test", "query-qmp-schema", "query-commands",
                 "query-version", "qmp_capabilities"), s.commandNamesForQueryCommands());
+        assertEquals("<java>", s.command("conditional").orElseThrow().location().file());
     }
 
     @Test
@@ -42,10 +43,10 @@ class BuilderTest {
         SchemaException e = assertThrows(SchemaException.class, () -> Schema.builder()
                 .command(CommandDef.builder("ok").build())
                 .command(CommandDef.builder("bad").allowOob().coroutine().build()).build());
-        assertEquals("<java>:2: flags 'allow-oob' and 'coroutine' are incompatible", e.getMessage());
+        assertEquals("<java>:2: flags 'allow-oob' and 'coroutine' of command 'bad' are incompatible", e.getMessage());
         e = assertThrows(SchemaException.class, () -> Schema.builder()
                 .command(CommandDef.builder("c").returns("Missing").build()).build());
-        assertEquals("<java>:1: command's 'returns' uses unknown type 'Missing'", e.getMessage());
+        assertEquals("<java>:1: 'returns' of command 'c' uses unknown type 'Missing'", e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Schema.builder().command(Declaration.enumeration("E", "a")));
     }
@@ -56,13 +57,13 @@ class BuilderTest {
                 .declare(Declaration.enumeration("Color", "red", "blue"))
                 .declare(Declaration.event("PAINTED").member("colors", "[Color]").build())
                 .command(CommandDef.builder("paint").data("PaintArgs").build())
-                .declare(Declaration.struct("PaintArgs").member("c", "Color").feature("unstable").build())
+                .declare(Declaration.struct("PaintArgs").member("c", "Color").feature("my-feature").build())
                 .build();
         assertEquals("q_obj_PAINTED-arg", s.event("PAINTED").orElseThrow().argType());
         QmpException e = assertThrows(QmpException.class,
                 () -> s.validateArguments(s.command("paint").orElseThrow(), obj("c", "green")));
         assertEquals("Parameter 'c' does not accept value 'green'", e.desc());
-        assertEquals(List.of("unstable"), ((SchemaType.ObjectType) s.type("PaintArgs").orElseThrow()).features());
+        assertEquals(List.of("my-feature"), ((SchemaType.ObjectType) s.type("PaintArgs").orElseThrow()).features());
     }
 
     @Test
@@ -72,8 +73,32 @@ class BuilderTest {
         Schema merged = Schema.merge(a, b);
         assertEquals("extra", merged.commands().get(merged.commands().size() - 1).name());
         SchemaException e = assertThrows(SchemaException.class, () -> Schema.merge(a, a));
-        assertEquals("io/jqmp/schema/builtin.json:9: 'QMPCapability' is already defined (previous definition at"
-                + " io/jqmp/schema/builtin.json:9)", e.getMessage());
+        assertEquals("io/jqmp/schema/builtin.json:10: 'QMPCapability' is already defined (previous definition at"
+                + " io/jqmp/schema/builtin.json:10)", e.getMessage());
+    }
+
+    @Test
+    void givenDefinitionsReplaceTheDefaultOnes() {
+        Schema s = Schema.builder().builtin()
+                .declare(Declaration.command("query-version").returns("VersionInfo").feature("deprecated").build())
+                .declare(Declaration.struct("CommandInfo").member("name", "str").member("extra", "bool").build())
+                .build();
+        CommandDef version = s.command("query-version").orElseThrow();
+        assertEquals(List.of("deprecated"), version.features());
+        assertEquals(new SourceLocation("<java>", 1), version.location());
+        assertEquals(2, ((SchemaType.ObjectType) s.type("CommandInfo").orElseThrow()).members().size());
+        assertTrue(s.command("qmp_capabilities").isPresent(), "definitions not given stay");
+    }
+
+    @Test
+    void aGivenWholeSchemaLeavesOutTheDefaults() {
+        Schema s = Schema.builder().define("JQMP_X_OOB_TEST").builtin()
+                .declare(Declaration.of(Map.of("pragma", Map.of("command-name-exceptions", List.of("qmp_capabilities")))))
+                .declare(Declaration.command("qmp_capabilities").build())
+                .declare(Declaration.command("only-mine").build())
+                .build();
+        assertEquals(List.of("qmp_capabilities", "only-mine"), s.commands().stream().map(CommandDef::name).toList());
+        assertTrue(s.type("VersionInfo").isEmpty());
     }
 
     @Test

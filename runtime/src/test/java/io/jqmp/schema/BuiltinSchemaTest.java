@@ -21,7 +21,7 @@ class BuiltinSchemaTest {
         assertEquals("q_obj_qmp_capabilities-arg", caps.argType());
         assertTrue(caps.allowPreconfig());
         assertFalse(caps.allowOob());
-        assertFalse(s.command("query-qmp-schema").orElseThrow().gen());
+        assertTrue(s.command("query-qmp-schema").orElseThrow().gen(), "generated in QEMU 7.2, so its arguments are checked");
         assertEquals("SchemaInfoList", s.command("query-qmp-schema").orElseThrow().retType());
         assertTrue(s.command("x-oob-test").orElseThrow().allowOob());
     }
@@ -32,7 +32,5 @@ class BuiltinSchemaTest {
         assertEquals(List.of("COMMAND_DROPPED"), s.events().stream().map(EventDef::name).toList());
         SchemaType.EnumType reason = (SchemaType.EnumType) s.type("CommandDropReason").orElseThrow();
         assertEquals("queue-full", reason.values().get(0).name());
-        SchemaType.ObjectType info = (SchemaType.ObjectType) s.type("SchemaInfoCommand").orElseThrow();
-        assertFalse(info.members().get(2).optional());
     }
 }

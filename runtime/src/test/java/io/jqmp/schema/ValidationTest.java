@@ -193,7 +193,8 @@ class ValidationTest {
     @Test
     void alternates() {
         ok("types", obj("alt", 1L));
-        ok("types", obj("alt", "x"));
+        ok("types", obj("alt", "red"));
+        fails("Parameter 'alt' does not accept value 'x'", "types", obj("alt", "x"));
         ok("types", obj("alt", obj("b", 1L)));
         fails("Invalid parameter type for 'alt', expected: Alt", "types", obj("alt", true));
         fails("Invalid parameter type for 'alt', expected: Alt", "types", obj("alt", null));
