@@ -4,6 +4,7 @@ import io.jqmp.server.IdleStrategy;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
 import io.jqmp.protocol.QmpException;
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Dialect;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
@@ -13,7 +14,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
@@ -34,10 +38,13 @@ final class ServeCommand {
             usage: jqmp serve [--qmp unix:PATH | --qmp tcp:HOST:PORT]... [--schema FILE]... [OPTIONS]
 
             Runs a QMP server with a simulated virtual machine (run states, guest memory, live
-            migration; see docs/machine.md). Without --qmp it listens on unix:./jqmp.sock and
-            tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
+            migration; see docs/machine.md). Without --qmp or --management it listens on
+            unix:./jqmp.sock and tcp:127.0.0.1:4444; with them, on exactly the endpoints given.
 
               --qmp ENDPOINT          listen on unix:PATH or tcp:HOST:PORT (repeatable)
+              --management ENDPOINT   listen on ENDPOINT with a platform reader and writer thread per
+                                      connection: for a few control clients whose out-of-band
+                                      answers must not wait behind other clients (repeatable)
               --schema FILE           add a QAPI schema file (repeatable). Its definitions replace
                                       the built-in and machine ones of the same name; if it
                                       declares qmp_capabilities (as QEMU's qapi/qapi-schema.json
@@ -53,6 +60,8 @@ final class ServeCommand {
               --max-clients N         connections served at once (default %d)
               --max-pending N         in-band requests a client may queue (default %d)
               --monitor-idle NAME     monitor thread idle strategy: %s (default %s)
+              --pin-monitor CPU       bind the monitor thread to CPU (for hosts with cores to dedicate)
+              --pin-main-loop CPU     bind the main loop's thread to CPU
               --pretty                pretty-print output, as QEMU's pretty=on
               --unmask-schema         query-qmp-schema shows real type names
               --no-x-oob-test         remove the x-oob-test command (jqmp serve has it, to test
@@ -73,9 +82,9 @@ final class ServeCommand {
     /** Where serve listens without --qmp; the client commands' default is the first. */
     static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--define", "--define-file",
-            "--dialect", "--qemu-version", "--qemu-package",
-            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate");
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--define", "--define-file",
+            "--dialect", "--qemu-version", "--qemu-package", "--max-clients", "--max-pending", "--monitor-idle",
+            "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -106,13 +115,17 @@ final class ServeCommand {
         QmpServer.Builder b = QmpServer.builder();
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
-        if (endpoints.isEmpty()) {
+        List<String> management = args.all("--management");
+        if (endpoints.isEmpty() && management.isEmpty()) {
             endpoints = DEFAULT_ENDPOINTS;
         }
         List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
+            }
+            for (String e : management) {
+                b.listen(Endpoint.parse(e), ConnectionThreads.PLATFORM);
             }
             for (Path s : schemaFiles) {
                 b.schemaFile(s);
@@ -133,6 +146,19 @@ final class ServeCommand {
             if (idle != null) {
                 IdleStrategy.parse(idle);
                 b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
+            }
+            Map<String, Integer> pins = new LinkedHashMap<>();
+            for (String role : List.of("monitor", "main-loop")) {
+                String cpu = args.get("--pin-" + role, null);
+                if (cpu != null) {
+                    pins.put(role, cpuNumber("--pin-" + role, cpu));
+                }
+            }
+            if (new HashSet<>(pins.values()).size() < pins.size()) {
+                throw new IllegalArgumentException("--pin-monitor and --pin-main-loop need different CPUs");
+            }
+            if (!pins.isEmpty()) {
+                b.threadPlacement(new CpuAffinity(pins));
             }
             b.pretty(args.flag("--pretty"));
             b.unmaskSchema(args.flag("--unmask-schema"));
@@ -245,6 +271,20 @@ final class ServeCommand {
             }
         }
         return c.withIncoming(args.get("--incoming", null));
+    }
+
+    /** A CPU number of this machine, for the pin options. */
+    static int cpuNumber(String option, String text) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try {
+            int cpu = Integer.parseInt(text);
+            if (cpu >= 0 && cpu < cpus) {
+                return cpu;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " needs a CPU number from 0 to " + (cpus - 1) + ", got '" + text + "'");
     }
 
     private static String version(QmpServerConfig.Version v) {

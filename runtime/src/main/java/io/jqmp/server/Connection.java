@@ -32,21 +32,21 @@ final class Connection implements Session {
     private volatile boolean oobEnabled;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** Builds the connection's parts; nothing runs until {@link #start}. */
-    Connection(long id, SocketChannel channel, Endpoint endpoint, ConnectionServices services) {
+    /** Builds the connection's parts, to run on {@code threads}; nothing runs until {@link #start}. */
+    Connection(long id, SocketChannel channel, Endpoint endpoint, ConnectionThreads threads, ConnectionServices services) {
         this.id = id;
         this.channel = channel;
         this.endpoint = endpoint;
         this.registry = services.registry();
         QmpServerConfig config = services.config();
-        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), this);
+        this.writer = new ConnectionWriter(id, channel, config.maxOutputBacklog(), threads, this);
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions());
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
                 services.greeting(), services.events(), this, flow, writer);
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
-        this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, this);
+        this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, threads, this);
     }
 
     @Override

@@ -1,14 +1,18 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
- * The writer role of one connection: its own virtual thread, {@code qmp-writer-N}, drains the
+ * The writer role of one connection: its own thread, {@code qmp-writer-N} (virtual unless the
+ * listener asks for platform threads), drains the
  * connection's outbound queue to the socket, gathering what is queued into one write, so that
  * neither the monitor thread nor the main loop ever blocks on a client.
  *
@@ -22,8 +26,10 @@ final class ConnectionWriter implements Outbound {
     private final long id;
     private final SocketChannel channel;
     private final long maxBacklog;
+    private final ConnectionThreads threads;
     private final Connection connection;
-    private final MpscUnboundedVarHandleArrayQueue<byte[]> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
+    /** Messages: a {@code byte[]}, or a {@link Traced} answer when a recording wants its event. */
+    private final MpscUnboundedVarHandleArrayQueue<Object> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
     /** Bytes queued and not yet written. */
     private final AtomicLong backlog = new AtomicLong();
     private volatile boolean parked;
@@ -35,16 +41,17 @@ final class ConnectionWriter implements Outbound {
      * @param maxBacklog unread output after which a further message disconnects the client
      * @param connection closed when writing fails or the client stops reading
      */
-    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, Connection connection) {
+    ConnectionWriter(long id, SocketChannel channel, long maxBacklog, ConnectionThreads threads, Connection connection) {
         this.id = id;
         this.channel = channel;
         this.maxBacklog = maxBacklog;
+        this.threads = threads;
         this.connection = connection;
     }
 
     /** Starts the writer thread. Called once. */
     void start() {
-        thread = Thread.ofVirtual().name("qmp-writer-" + id).start(this::run);
+        thread = threads.builder().name("qmp-writer-" + id).start(this::run);
     }
 
     /**
@@ -53,6 +60,24 @@ final class ConnectionWriter implements Outbound {
      */
     @Override
     public void send(byte[] message) {
+        enqueue(message, message);
+    }
+
+    @Override
+    public void send(byte[] message, CommandEvent event) {
+        if (event == null) {
+            enqueue(message, message);
+        } else {
+            event.answered(message.length);
+            enqueue(message, new Traced(message, event));
+        }
+    }
+
+    /** An answer whose {@link CommandEvent} is committed once it is written. */
+    private record Traced(byte[] message, CommandEvent event) {
+    }
+
+    private void enqueue(byte[] message, Object item) {
         if (connection.isClosed()) {
             return;
         }
@@ -63,7 +88,7 @@ final class ConnectionWriter implements Outbound {
             connection.close("output backlog exceeded " + maxBacklog + " bytes: the client is not reading");
             return;
         }
-        outbound.offer(message);
+        outbound.offer(item);
         wake();
     }
 
@@ -105,10 +130,12 @@ final class ConnectionWriter implements Outbound {
      */
     private void run() {
         ByteBuffer buf = ByteBuffer.allocateDirect(WRITE_BUFFER);
+        // Events of the answers in the buffer, committed once it is written (only while recorded).
+        List<CommandEvent> events = new ArrayList<>(0);
         try {
             while (true) {
-                byte[] msg = outbound.poll();
-                if (msg == null) {
+                Object item = outbound.poll();
+                if (item == null) {
                     String reason = closeWhenFlushed;
                     if (reason != null) {
                         connection.close(reason);
@@ -125,17 +152,30 @@ final class ConnectionWriter implements Outbound {
                 }
                 long bytes = 0;
                 do {
+                    byte[] msg;
+                    if (item instanceof Traced t) {
+                        msg = t.message();
+                        t.event().taken();
+                    } else {
+                        msg = (byte[]) item;
+                    }
                     bytes += msg.length;
                     if (msg.length > buf.remaining()) {
-                        flush(buf);
+                        flush(buf, events);
                         if (msg.length > buf.capacity()) {
                             writeFully(ByteBuffer.wrap(msg));
+                            if (item instanceof Traced t) {
+                                t.event().written();
+                            }
                             continue;
                         }
                     }
                     buf.put(msg);
-                } while ((msg = outbound.poll()) != null);
-                flush(buf);
+                    if (item instanceof Traced t) {
+                        events.add(t.event());
+                    }
+                } while ((item = outbound.poll()) != null);
+                flush(buf, events);
                 backlog.addAndGet(-bytes);
             }
         } catch (IOException e) {
@@ -143,10 +183,15 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
-    private void flush(ByteBuffer buf) throws IOException {
+    /** Writes the buffer and records the events of the answers in it. */
+    private void flush(ByteBuffer buf, List<CommandEvent> events) throws IOException {
         buf.flip();
         writeFully(buf);
         buf.clear();
+        if (!events.isEmpty()) {
+            events.forEach(CommandEvent::written);
+            events.clear();
+        }
     }
 
     private void writeFully(ByteBuffer buf) throws IOException {

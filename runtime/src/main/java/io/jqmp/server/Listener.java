@@ -22,30 +22,36 @@ import java.util.concurrent.locks.LockSupport;
 final class Listener {
     private static final System.Logger LOG = System.getLogger(Listener.class.getName());
 
-    /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
+    /** Takes an accepted client: serves it with {@code threads}, or refuses it. Called on the accept thread. */
     interface Admission {
-        void admit(SocketChannel client, Endpoint endpoint);
+        void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads);
     }
 
     private final Admission admission;
+    private final ConnectionThreads threads;
     private final ServerSocketChannel channel;
     private final Endpoint endpoint;
     private final Path socketFile;
     private Thread acceptor;
 
-    private Listener(Admission admission, ServerSocketChannel channel, Endpoint endpoint, Path socketFile) {
+    private Listener(Admission admission, ConnectionThreads threads, ServerSocketChannel channel, Endpoint endpoint,
+            Path socketFile) {
         this.admission = admission;
+        this.threads = threads;
         this.channel = channel;
         this.endpoint = endpoint;
         this.socketFile = socketFile;
     }
 
-    /** Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port. */
-    static Listener bind(Endpoint endpoint, Admission admission) throws IOException {
+    /**
+     * Binds {@code endpoint}, whose connections {@code threads} will serve; the returned listener's
+     * {@link #endpoint()} has the real TCP port.
+     */
+    static Listener bind(Endpoint endpoint, ConnectionThreads threads, Admission admission) throws IOException {
         if (endpoint instanceof Endpoint.Unix unix) {
             Path path = unix.path().toAbsolutePath();
             ServerSocketChannel ch = bindUnix(path);
-            return new Listener(admission, ch, new Endpoint.Unix(unix.path()), path);
+            return new Listener(admission, threads, ch, new Endpoint.Unix(unix.path()), path);
         }
         Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
         ServerSocketChannel ch = ServerSocketChannel.open();
@@ -55,7 +61,7 @@ final class Listener {
             LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: QMP has no authentication, "
                     + "anyone who can reach it controls the machine");
         }
-        return new Listener(admission, ch, new Endpoint.Tcp(tcp.host(), port), null);
+        return new Listener(admission, threads, ch, new Endpoint.Tcp(tcp.host(), port), null);
     }
 
     /**
@@ -140,7 +146,7 @@ final class Listener {
                 continue;
             }
             try {
-                admission.admit(client, endpoint);
+                admission.admit(client, endpoint, threads);
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.ERROR, "admitting a client on " + endpoint + " failed; closing it", e);
                 closeQuietly(client);

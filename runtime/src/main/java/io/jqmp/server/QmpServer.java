@@ -27,7 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A QMP server: listeners, one reader and one writer virtual thread per connection, the
+ * A QMP server: listeners, one reader and one writer thread per connection (virtual unless the
+ * listener asks for platform threads, {@link ConnectionThreads}), the
  * {@code monitor} thread for out-of-band commands and the {@code main-loop} thread for in-band
  * ones.
  *
@@ -78,8 +79,8 @@ public final class QmpServer implements AutoCloseable {
         this.events = new Events(schema, encoder, connections, config.throttles(), config.checkAnswers());
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(Math.toIntExact((long) config.maxConnections() * config.maxPendingInband() + 1024));
-        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get());
-        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get());
+        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), config.threadPlacement());
+        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), config.threadPlacement());
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
@@ -110,7 +111,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(e, this::admit));
+                listeners.add(Listener.bind(e, config.connectionThreads(e), this::admit));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -218,7 +219,7 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
-    private void admit(SocketChannel client, Endpoint endpoint) {
+    private void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads) {
         if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
             LOG.log(System.Logger.Level.WARNING, "refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
@@ -230,7 +231,7 @@ public final class QmpServer implements AutoCloseable {
             }
             return;
         }
-        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, services);
+        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, threads, services);
         connections.add(c);
         c.start();
     }
@@ -283,6 +284,7 @@ public final class QmpServer implements AutoCloseable {
         private static final QmpServerConfig D = QmpServerConfig.DEFAULTS;
 
         private final List<Endpoint> listeners = new ArrayList<>();
+        private final Set<Endpoint> platformListeners = new LinkedHashSet<>();
         private final List<Path> schemaFiles = new ArrayList<>();
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
@@ -307,6 +309,7 @@ public final class QmpServer implements AutoCloseable {
         private QmpServerConfig.JsonLimits jsonLimits = D.jsonLimits();
         private boolean xOobTest = D.xOobTest();
         private boolean checkAnswers = D.checkAnswers();
+        private ThreadPlacement threadPlacement = D.threadPlacement();
 
         private Builder() {
         }
@@ -331,6 +334,35 @@ public final class QmpServer implements AutoCloseable {
          */
         public Builder listen(String endpoint) {
             return listen(Endpoint.parse(endpoint));
+        }
+
+        /**
+         * Adds a listener whose connections are served by {@code threads}: {@link
+         * ConnectionThreads#PLATFORM} for a management socket whose few clients' out-of-band
+         * answers must not wait behind other connections for a carrier thread.
+         *
+         * @param endpoint where to listen
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
+         */
+        public Builder listen(Endpoint endpoint, ConnectionThreads threads) {
+            listen(endpoint);
+            if (Objects.requireNonNull(threads, "threads") == ConnectionThreads.PLATFORM) {
+                platformListeners.add(endpoint);
+            }
+            return this;
+        }
+
+        /**
+         * Adds a listener whose connections are served by {@code threads}.
+         *
+         * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT} (port 0: any free port)
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
+         * @throws IllegalArgumentException the endpoint cannot be parsed
+         */
+        public Builder listen(String endpoint, ConnectionThreads threads) {
+            return listen(Endpoint.parse(endpoint), threads);
         }
 
         /**
@@ -566,6 +598,18 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * Places the {@code monitor} and {@code main-loop} threads when they start (default
+         * {@link ThreadPlacement#NONE}), e.g. on CPUs of their own.
+         *
+         * @param placement called on each of the two threads as it starts
+         * @return this builder
+         */
+        public Builder threadPlacement(ThreadPlacement placement) {
+            this.threadPlacement = placement;
+            return this;
+        }
+
+        /**
          * Whether the greeting offers the {@code oob} capability (default true).
          *
          * @param offer false for a server without out-of-band execution
@@ -656,7 +700,7 @@ public final class QmpServer implements AutoCloseable {
         public QmpServerConfig config() {
             return new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband, maxConnections,
                     maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty, unmaskSchema,
-                    throttles, jsonLimits, xOobTest, checkAnswers);
+                    throttles, jsonLimits, xOobTest, checkAnswers, Set.copyOf(platformListeners), threadPlacement);
         }
 
         /**

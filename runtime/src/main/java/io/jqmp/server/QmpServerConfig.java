@@ -34,6 +34,10 @@ import java.util.function.Supplier;
  *                         declaration, for tests and development: a misfit is logged as an error
  *                         and answered as a {@code GenericError} (results), or thrown to the emitter
  *                         (events)
+ * @param platformListeners listeners (among {@code listeners}) whose connections are served by
+ *                         platform threads ({@link ConnectionThreads#PLATFORM}); the others use
+ *                         virtual threads
+ * @param threadPlacement  places the {@code monitor} and {@code main-loop} threads when they start
  */
 public record QmpServerConfig(
         List<Endpoint> listeners,
@@ -51,18 +55,20 @@ public record QmpServerConfig(
         List<Events.Throttle> throttles,
         JsonLimits jsonLimits,
         boolean xOobTest,
-        boolean checkAnswers) {
+        boolean checkAnswers,
+        Set<Endpoint> platformListeners,
+        ThreadPlacement threadPlacement) {
 
     /**
      * The defaults, the only place they are written: no listener, {@link Dialect#CURRENT},
      * {@link Version#DEFAULT}, 8 pending in-band requests, 4096 connections, 16 MiB of output
      * backlog, 4096 queued out-of-band requests, parking idle strategies, {@code oob} offered,
      * compact output, masked schema, QEMU's event throttles and JSON limits, no
-     * {@code x-oob-test}, no answer checks.
+     * {@code x-oob-test}, no answer checks, every listener on virtual threads, no thread placement.
      */
     public static final QmpServerConfig DEFAULTS = new QmpServerConfig(List.of(), Dialect.CURRENT, Version.DEFAULT,
             8, 4096, 16L << 20, 4096, IdleStrategy::park, IdleStrategy::park, true, false, false,
-            Events.QEMU_THROTTLES, JsonLimits.QEMU, false, false);
+            Events.QEMU_THROTTLES, JsonLimits.QEMU, false, false, Set.of(), ThreadPlacement.NONE);
 
     /** The most in-band requests the main loop's queue may have to hold at once. */
     static final long MAX_QUEUED_INBAND = 1L << 26;
@@ -113,7 +119,23 @@ public record QmpServerConfig(
         requireRange("jsonLimits.maxTokenSize", jsonLimits.maxTokenSize(), 1, JsonStreamer.MAX_TOKEN_SIZE);
         requireRange("jsonLimits.maxTokenCount", jsonLimits.maxTokenCount(), 1, JsonStreamer.MAX_TOKEN_COUNT);
         requireRange("jsonLimits.maxNesting", jsonLimits.maxNesting(), 1, JsonStreamer.MAX_NESTING);
+        Objects.requireNonNull(platformListeners, "platformListeners");
+        if (!listeners.containsAll(platformListeners)) {
+            throw new IllegalArgumentException("platform-thread listeners must be among the listeners, got "
+                    + platformListeners + " for " + listeners);
+        }
+        Objects.requireNonNull(threadPlacement, "threadPlacement");
         return this;
+    }
+
+    /**
+     * The threads that serve connections accepted on one of the listeners.
+     *
+     * @param listener one of {@link #listeners()}
+     * @return {@link ConnectionThreads#PLATFORM} for a platform-thread listener, else virtual
+     */
+    public ConnectionThreads connectionThreads(Endpoint listener) {
+        return platformListeners.contains(listener) ? ConnectionThreads.PLATFORM : ConnectionThreads.VIRTUAL;
     }
 
     private static void requireRange(String name, long value, long min, long max) {

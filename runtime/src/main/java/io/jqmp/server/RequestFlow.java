@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.dispatch.Monitor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -90,23 +91,27 @@ final class RequestFlow {
     /**
      * Reader thread: hands one in-band step to the main loop. Its result, unless null, is the
      * connection's next in-band answer. Returns false, handing nothing over, when the queue is
-     * full and this dialect drops.
+     * full and this dialect drops. {@code event} (null unless recorded) is marked at each stage.
      */
-    boolean submit(Supplier<byte[]> step) {
+    boolean submit(Supplier<byte[]> step, CommandEvent event) {
         if (dropWhenFull && mode == Mode.PIPELINED && queued.get() >= maxPending) {
             return false;
         }
-        handOverInband(step);
+        handOverInband(step, event);
         return true;
     }
 
     /**
      * Reader thread: hands one out-of-band step to the monitor thread; its answer, unless null,
      * goes out as soon as it is ready. Waits (never drops) while the monitor's queue is full.
+     * {@code event} (null unless recorded) is marked at each stage.
      */
-    void submitOob(Supplier<byte[]> step) {
+    void submitOob(Supplier<byte[]> step, CommandEvent event) {
         oobInFlight.incrementAndGet();
-        offerUntilTaken(monitor::submitOob, () -> runOob(step));
+        if (event != null) {
+            event.queued();
+        }
+        offerUntilTaken(monitor::submitOob, () -> runOob(step, event));
     }
 
     /**
@@ -117,7 +122,7 @@ final class RequestFlow {
         if (inFlight.get() == 0) {
             answers.send(response);
         } else {
-            handOverInband(() -> response);
+            handOverInband(() -> response, null);
         }
     }
 
@@ -158,10 +163,13 @@ final class RequestFlow {
         wakeReader();
     }
 
-    private void handOverInband(Supplier<byte[]> step) {
+    private void handOverInband(Supplier<byte[]> step, CommandEvent event) {
         queued.incrementAndGet();
         inFlight.incrementAndGet();
-        offerUntilTaken(mainLoop::submit, () -> run(step));
+        if (event != null) {
+            event.queued();
+        }
+        offerUntilTaken(mainLoop::submit, () -> run(step, event));
     }
 
     /** Offers {@code task} until the executor's queue takes it: a full queue waits, never drops. */
@@ -175,21 +183,26 @@ final class RequestFlow {
     }
 
     /** The step's answer, unless null or the connection closed before it could run. */
-    private void answer(Supplier<byte[]> step) {
+    private void answer(Supplier<byte[]> step, CommandEvent event) {
         if (!closed) {
+            if (event != null) {
+                event.started();
+            }
             byte[] answer = step.get();
             if (answer != null) {
-                answers.send(answer);
+                answers.send(answer, event);
+            } else if (event != null) {
+                event.finishedWithoutAnswer();
             }
         }
     }
 
     /** Main loop: one step, counted as started before it runs and as finished after its answer. */
-    private void run(Supplier<byte[]> step) {
+    private void run(Supplier<byte[]> step, CommandEvent event) {
         queued.decrementAndGet();
         wakeReader();
         try {
-            answer(step);
+            answer(step, event);
         } finally {
             inFlight.decrementAndGet();
             wakeReader();
@@ -197,9 +210,9 @@ final class RequestFlow {
     }
 
     /** Monitor thread: one out-of-band step. */
-    private void runOob(Supplier<byte[]> step) {
+    private void runOob(Supplier<byte[]> step, CommandEvent event) {
         try {
-            answer(step);
+            answer(step, event);
         } finally {
             // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
             // waits for the main loop, so the common case costs no wake-up.

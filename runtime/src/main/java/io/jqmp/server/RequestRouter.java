@@ -1,7 +1,9 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.protocol.ErrorClass;
 import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.internal.wire.Messages;
 import io.jqmp.internal.wire.Request;
 import java.util.ArrayList;
@@ -48,10 +50,14 @@ final class RequestRouter {
         out.send(greeting.bytes());
     }
 
-    /** Routes one parse result. */
-    void route(JsonResult result) {
+    /**
+     * Routes one parse result; {@code event}, null unless a recording wants it, follows the
+     * command to its answer (errors and negotiation are not commands run by an executor: it is
+     * dropped for them).
+     */
+    void route(JsonResult result, CommandEvent event) {
         switch (rules.check(result, session.commandMode(), session.oobEnabled())) {
-            case DialectRules.Run run -> dispatch(run.call());
+            case DialectRules.Run run -> dispatch(run.call(), event);
             case DialectRules.Reject reject -> {
                 byte[] answer = encoder.encode(Messages.error(reject.error(), reject.id()));
                 if (reject.inOrder()) {
@@ -63,14 +69,21 @@ final class RequestRouter {
         }
     }
 
-    private void dispatch(Commands.Call call) {
+    private void dispatch(Commands.Call call, CommandEvent event) {
+        Request request = call.request();
         if (!session.commandMode()) {
             // Negotiation never waits for the main loop: only qmp_capabilities is callable here.
             negotiate(call);
-        } else if (call.request().outOfBand()) {
-            flow.submitOob(() -> commands.execute(call, session, true));
-        } else if (!flow.submit(() -> commands.execute(call, session, false))) {
-            dropCommand(call.request().id());
+            return;
+        }
+        if (event != null) {
+            event.identify(request.command(), request.id() == null ? null : JsonWriter.toJson(request.id().value()),
+                    request.outOfBand());
+        }
+        if (request.outOfBand()) {
+            flow.submitOob(() -> commands.execute(call, session, true), event);
+        } else if (!flow.submit(() -> commands.execute(call, session, false), event)) {
+            dropCommand(request.id());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jqmp.internal.dispatch;
 
 import io.jqmp.server.IdleStrategy;
+import io.jqmp.server.ThreadPlacement;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
@@ -17,6 +18,7 @@ public final class RoleRunner implements AutoCloseable {
 
     private final Role role;
     private final IdleStrategy idle;
+    private final ThreadPlacement placement;
     private final Thread thread;
     private volatile boolean running = true;
     /** Set while the thread may be about to park, so producers know an unpark is needed. */
@@ -24,8 +26,14 @@ public final class RoleRunner implements AutoCloseable {
     private volatile long errors;
 
     public RoleRunner(Role role, IdleStrategy idle) {
+        this(role, idle, ThreadPlacement.NONE);
+    }
+
+    /** A runner whose thread {@code placement} places (e.g. on a CPU of its own) when it starts. */
+    public RoleRunner(Role role, IdleStrategy idle, ThreadPlacement placement) {
         this.role = role;
         this.idle = idle;
+        this.placement = placement;
         this.thread = Thread.ofPlatform().name(role.roleName()).daemon(true).unstarted(this::run);
     }
 
@@ -53,6 +61,7 @@ public final class RoleRunner implements AutoCloseable {
     }
 
     private void run() {
+        ThreadPlacement.Placed placed = place();
         try {
             role.onStart();
             while (running) {
@@ -81,6 +90,21 @@ public final class RoleRunner implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, role.roleName() + ": onClose failed", e);
             }
+            try {
+                placed.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, role.roleName() + ": undoing its placement failed", e);
+            }
+        }
+    }
+
+    /** The placement of this thread; a placement that throws is logged and the thread runs unplaced. */
+    private ThreadPlacement.Placed place() {
+        try {
+            return placement.place(role.roleName());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, role.roleName() + ": could not place the thread; it runs where the system puts it", e);
+            return () -> { };
         }
     }
 
