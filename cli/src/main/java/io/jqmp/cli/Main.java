@@ -17,6 +17,7 @@ public final class Main {
               call     run one command on a QMP server and print its answer
               shell    an interactive QMP shell with history and completion
               events   print a QMP server's events as JSON lines
+              proxy    serve many QMP clients on one QEMU monitor (out-of-band, events, recording)
               help     show this text, or 'jqmp help COMMAND' for one command
 
             run by the ./jqmp launcher (they build other modules):
@@ -47,6 +48,7 @@ public final class Main {
                 case "call" -> rest.contains("--help") ? help("call", out) : CallCommand.run(rest, out, err);
                 case "shell" -> rest.contains("--help") ? help("shell", out) : ShellCommand.run(rest, out, err);
                 case "events" -> rest.contains("--help") ? help("events", out) : EventsCommand.run(rest, out, err);
+                case "proxy" -> rest.contains("--help") ? help("proxy", out) : ProxyCommand.run(rest, out, err);
                 case "help" -> rest.isEmpty() ? help(null, out) : help(rest.get(0), out);
                 default -> {
                     err.println("jqmp: unknown command '" + command + "'");
@@ -70,6 +72,8 @@ public final class Main {
             out.print(ShellCommand.USAGE);
         } else if ("events".equals(command)) {
             out.print(EventsCommand.USAGE);
+        } else if ("proxy".equals(command)) {
+            out.print(ProxyCommand.USAGE);
         } else {
             out.print(USAGE);
         }

@@ -43,7 +43,7 @@ final class Connection implements Session {
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions());
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
-                services.greeting(), services.events(), this, flow, writer);
+                services.greeting(), services.events(), this, flow, writer, services.forwarder());
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
         this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, this);

@@ -66,7 +66,8 @@ public final class QmpServer implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers) {
+    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers,
+                      RequestForwarder forwarder) {
         this.config = config;
         this.schema = schema;
         Encoder encoder = new Encoder(config.pretty());
@@ -84,7 +85,7 @@ public final class QmpServer implements AutoCloseable {
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
         Greeting greeting = new Greeting(encoder.encode(Messages.greeting(builtins.versionInfo(), offered)), offered);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions);
+                greeting, monitor, mainLoop, events, connections, suspensions, forwarder);
     }
 
     /**
@@ -235,6 +236,19 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /**
+     * Disconnects every client now, keeping the listeners open (a proxy whose upstream went
+     * away). Their queued requests are skipped and answers still to come are dropped. Any thread;
+     * never blocks.
+     *
+     * @param reason why, for the log
+     */
+    public void disconnectClients(String reason) {
+        for (Connection c : connections.snapshot()) {
+            c.close(reason);
+        }
+    }
+
+    /**
      * Stops listening (removing socket files), lets queued output drain for up to half a second,
      * disconnects every client and stops the threads. Idempotent; returns within a few seconds
      * whatever handlers are doing.
@@ -289,6 +303,7 @@ public final class QmpServer implements AutoCloseable {
         private final Set<String> defines = new LinkedHashSet<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
+        private RequestForwarder forwarder;
         private Dialect dialect = D.dialect();
         private QmpServerConfig.Version version = D.version();
         private int maxPendingInband = D.maxPendingInband();
@@ -436,6 +451,19 @@ public final class QmpServer implements AutoCloseable {
          */
         public Builder fallbackHandler(CommandHandler handler) {
             this.fallback = handler;
+            return this;
+        }
+
+        /**
+         * Hands every request of a client that negotiated to {@code forwarder}, to be answered
+         * asynchronously (a proxy, a mock): the server then answers negotiation and malformed
+         * requests itself and nothing else; see {@link RequestForwarder}. Only with
+         * {@link Dialect#CURRENT}.
+         * @param forwarder takes every request in command mode
+         * @return this builder
+         */
+        public Builder forwarder(RequestForwarder forwarder) {
+            this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
             return this;
         }
 
@@ -634,6 +662,9 @@ public final class QmpServer implements AutoCloseable {
          */
         public QmpServer build() {
             QmpServerConfig config = config().validate();
+            if (forwarder != null && dialect != Dialect.CURRENT) {
+                throw new IllegalArgumentException("a forwarder works with dialect CURRENT only, not " + dialect);
+            }
             Set<String> allDefines = new LinkedHashSet<>(defines);
             if (dialect == Dialect.V2_12) {
                 allDefines.add(BuiltinCommands.DIALECT_2_12_DEFINE);
@@ -668,7 +699,7 @@ public final class QmpServer implements AutoCloseable {
                 throw new IllegalArgumentException("schema commands without a handler: " + String.join(", ", missing)
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
-            return new QmpServer(config, schema, bound);
+            return new QmpServer(config, schema, bound, forwarder);
         }
     }
 }

@@ -2,7 +2,10 @@ package io.jqmp.server;
 
 import io.jqmp.internal.dispatch.MainLoop;
 import io.jqmp.internal.dispatch.Monitor;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -61,6 +64,11 @@ final class RequestFlow {
     private volatile boolean inputEnded;
     private volatile Mode mode = Mode.NEGOTIATING;
     private volatile boolean closed;
+    /**
+     * Forwarded in-band requests (and errors behind them) in request order, each waiting for its
+     * answer and for those before it; guarded by itself. Empty unless the server has a forwarder.
+     */
+    private final ArrayDeque<Slot> forwarded = new ArrayDeque<>();
     /** The reader while it parks (or is about to), else null; read by whoever frees room. */
     private volatile Thread parkedReader;
 
@@ -116,9 +124,80 @@ final class RequestFlow {
     void answerInOrder(byte[] response) {
         if (inFlight.get() == 0) {
             answers.send(response);
+        } else if (forwarding()) {
+            submitForwarded().accept(response);
         } else {
             handOverInband(() -> response);
         }
+    }
+
+    /**
+     * Reader thread: counts one in-band request that a {@link RequestForwarder} answers
+     * asynchronously. The returned completion takes its answer (null for none) from any thread,
+     * once; answers go out in request order, and each one frees room for the reader.
+     */
+    Consumer<byte[]> submitForwarded() {
+        Slot slot = new Slot();
+        queued.incrementAndGet();
+        inFlight.incrementAndGet();
+        synchronized (forwarded) {
+            forwarded.add(slot);
+        }
+        return answer -> completeForwarded(slot, answer);
+    }
+
+    /**
+     * Reader thread: counts one out-of-band request that a {@link RequestForwarder} answers
+     * asynchronously. The returned completion sends its answer (null for none) at once, from any
+     * thread; only its first call counts.
+     */
+    Consumer<byte[]> submitForwardedOob() {
+        oobInFlight.incrementAndGet();
+        AtomicBoolean done = new AtomicBoolean();
+        return answer -> {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            if (!closed && answer != null) {
+                answers.send(answer);
+            }
+            if (oobInFlight.decrementAndGet() == 0 && inputEnded) {
+                wakeReader();
+            }
+        };
+    }
+
+    private boolean forwarding() {
+        synchronized (forwarded) {
+            return !forwarded.isEmpty();
+        }
+    }
+
+    /** Any thread: records one answer and sends every answer that no earlier one holds back. */
+    private void completeForwarded(Slot slot, byte[] answer) {
+        synchronized (forwarded) {
+            if (slot.done) {
+                return;
+            }
+            slot.done = true;
+            slot.answer = answer;
+            Slot head;
+            while ((head = forwarded.peek()) != null && head.done) {
+                forwarded.poll();
+                if (!closed && head.answer != null) {
+                    answers.send(head.answer); // never blocks
+                }
+                queued.decrementAndGet();
+                inFlight.decrementAndGet();
+            }
+        }
+        wakeReader();
+    }
+
+    /** One forwarded in-band request's place in the answer order. Guarded by {@link #forwarded}. */
+    private static final class Slot {
+        boolean done;
+        byte[] answer;
     }
 
     /**
