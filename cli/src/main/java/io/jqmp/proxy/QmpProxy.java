@@ -79,6 +79,8 @@ public final class QmpProxy implements AutoCloseable {
     private volatile QmpClient upstream;
     private volatile QmpServer server;
     private volatile boolean closed;
+    /** Complete while connected upstream; replaced by an incomplete one while reconnecting. */
+    private volatile CompletableFuture<Void> ready = CompletableFuture.completedFuture(null);
     private Thread reconnector;
 
     private QmpProxy(Config config) {
@@ -132,6 +134,11 @@ public final class QmpProxy implements AutoCloseable {
     public boolean upstreamConnected() {
         QmpClient c = upstream;
         return c != null && c.isOpen();
+    }
+
+    /** Completes when the proxy is connected upstream (at once unless it is reconnecting). */
+    public CompletableFuture<Void> upstreamReady() {
+        return ready;
     }
 
     private QmpClient connectUpstream() throws QmpConnectionException {
@@ -234,6 +241,7 @@ public final class QmpProxy implements AutoCloseable {
             ended.complete(why);
             return;
         }
+        ready = new CompletableFuture<>();
         reconnector = Thread.ofPlatform().name("proxy-reconnect").daemon(true).start(this::reconnect);
     }
 
@@ -253,6 +261,7 @@ public final class QmpProxy implements AutoCloseable {
                 QmpClient client = connectUpstream();
                 LOG.log(System.Logger.Level.INFO, "proxy: reconnected to " + config.upstream() + " (attempt " + attempt + ")");
                 watch(client);
+                ready.complete(null);
                 return;
             } catch (QmpConnectionException e) {
                 delay = Math.min(delay * 2, config.maxBackoff().toMillis());

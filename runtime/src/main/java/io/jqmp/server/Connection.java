@@ -119,6 +119,11 @@ final class Connection implements Session {
         registry.remove(this);
     }
 
+    /** Closes the connection once everything queued for the client is written. Any thread; never blocks. */
+    void closeWhenFlushed(String reason) {
+        writer.closeWhenFlushed(reason);
+    }
+
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */
     void join(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;

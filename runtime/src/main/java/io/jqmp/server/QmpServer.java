@@ -236,15 +236,15 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /**
-     * Disconnects every client now, keeping the listeners open (a proxy whose upstream went
-     * away). Their queued requests are skipped and answers still to come are dropped. Any thread;
+     * Disconnects every client once what is queued for it is written, keeping the listeners
+     * open (a proxy whose upstream went away). Answers still to come are dropped. Any thread;
      * never blocks.
      *
      * @param reason why, for the log
      */
     public void disconnectClients(String reason) {
         for (Connection c : connections.snapshot()) {
-            c.close(reason);
+            c.closeWhenFlushed(reason);
         }
     }
 
