@@ -134,13 +134,19 @@ final class RequestFlow {
     /**
      * Reader thread: counts one in-band request that a {@link RequestForwarder} answers
      * asynchronously. The returned completion takes its answer (null for none) from any thread,
-     * once; answers go out in request order, and each one frees room for the reader.
+     * once; answers go out in request order, and each one frees room for the reader. The oldest
+     * unanswered request counts as running, the others as queued ({@code maxPending} at most).
      */
     Consumer<byte[]> submitForwarded() {
         Slot slot = new Slot();
-        queued.incrementAndGet();
         inFlight.incrementAndGet();
         synchronized (forwarded) {
+            // As in QEMU, the oldest request counts as running, not queued: a client with the
+            // maximum outstanding is still read, so its out-of-band requests get through.
+            slot.running = forwarded.isEmpty();
+            if (!slot.running) {
+                queued.incrementAndGet();
+            }
             forwarded.add(slot);
         }
         return answer -> completeForwarded(slot, answer);
@@ -187,8 +193,14 @@ final class RequestFlow {
                 if (!closed && head.answer != null) {
                     answers.send(head.answer); // never blocks
                 }
-                queued.decrementAndGet();
+                if (!head.running) {
+                    queued.decrementAndGet();
+                }
                 inFlight.decrementAndGet();
+            }
+            if (head != null && !head.running) {
+                head.running = true;
+                queued.decrementAndGet();
             }
         }
         wakeReader();
@@ -197,6 +209,8 @@ final class RequestFlow {
     /** One forwarded in-band request's place in the answer order. Guarded by {@link #forwarded}. */
     private static final class Slot {
         boolean done;
+        /** The oldest unanswered request, counted as running rather than queued. */
+        boolean running;
         byte[] answer;
     }
 
