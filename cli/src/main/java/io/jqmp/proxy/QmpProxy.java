@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,6 +77,8 @@ public final class QmpProxy implements AutoCloseable {
 
     private final Config config;
     private final AtomicLong seq = new AtomicLong();
+    /** Requests sent upstream and not answered yet: on upstream loss, clients go only after these are answered. */
+    private final Set<CompletableFuture<Object>> outstanding = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<String> ended = new CompletableFuture<>();
     private volatile QmpClient upstream;
     private volatile QmpServer server;
@@ -172,7 +176,10 @@ public final class QmpProxy implements AutoCloseable {
         }
         Map<String, Object> message = new LinkedHashMap<>(request.message());
         message.remove("id"); // the upstream client gives it an id of its own
-        up.executeMessage(message, NO_TIMEOUT).whenComplete((value, failure) -> {
+        CompletableFuture<Object> sent = up.executeMessage(message, NO_TIMEOUT);
+        outstanding.add(sent);
+        sent.whenComplete((value, failure) -> {
+            outstanding.remove(sent);
             if (failure == null) {
                 Map<String, Object> ok = new LinkedHashMap<>();
                 ok.put("return", value);
@@ -194,20 +201,9 @@ public final class QmpProxy implements AutoCloseable {
     }
 
     private static RequestForwarder.Reply recording(RequestForwarder.Reply reply, Recorder rec, long client, long n) {
-        return new RequestForwarder.Reply() {
-            @Override
-            public void answer(Map<String, Object> answer) {
-                rec.answer(client, n, answer);
-                reply.answer(answer);
-            }
-
-            @Override
-            public void error(String errorClass, String desc) {
-                Map<String, Object> error = new LinkedHashMap<>();
-                error.put("class", errorClass);
-                error.put("desc", desc);
-                answer(Map.of("error", error));
-            }
+        return answer -> {
+            rec.answer(client, n, answer);
+            reply.answer(answer);
         };
     }
 
@@ -235,10 +231,18 @@ public final class QmpProxy implements AutoCloseable {
         String why = "upstream " + config.upstream() + " lost: " + (cause == null ? "closed" : cause.getMessage());
         LOG.log(System.Logger.Level.WARNING, "proxy: " + why);
         if (!config.keepClients() || !config.reconnect()) {
-            server.disconnectClients(why);
+            // The client fails its outstanding commands right after this: disconnect once their
+            // error answers are queued, so every client reads them first.
+            CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
+                    .handle((v, t) -> {
+                        server.disconnectClients(why);
+                        if (!config.reconnect()) {
+                            ended.complete(why);
+                        }
+                        return null;
+                    });
         }
         if (!config.reconnect()) {
-            ended.complete(why);
             return;
         }
         ready = new CompletableFuture<>();

@@ -934,8 +934,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /**
-     * Completes when the connection ends, for whatever reason (never exceptionally), after every
-     * outstanding command failed.
+     * Completes when the connection ends, for whatever reason (never exceptionally).
      *
      * @return the future
      */
@@ -974,6 +973,7 @@ public final class QmpClient implements AutoCloseable {
         if (!closeCause.compareAndSet(null, cause)) {
             return closeCause.get();
         }
+        closed.complete(null);
         try {
             channel.close();
         } catch (IOException e) {
@@ -995,8 +995,6 @@ public final class QmpClient implements AutoCloseable {
         for (EventQueue q : queues) {
             q.end(cause);
         }
-        // Last: whoever waits for the end sees every outstanding command failed already.
-        closed.complete(null);
         return cause;
     }
 

@@ -25,6 +25,10 @@ import java.util.function.Supplier;
  * takes one (before running it), so out-of-band requests still get read while it runs. A dialect
  * that drops instead ({@code dropWhenFull}) never stops reading: {@link #submit} refuses the step.
  *
+ * <p>With a {@link RequestForwarder}, requests are answered asynchronously instead
+ * ({@link #submitForwarded}, {@link #submitForwardedOob}): in-band answers are held until those
+ * before them went out, and each frees room for the reader.
+ *
  * <p>Out-of-band steps go to the monitor thread through {@link #submitOob}; they are only
  * counted, so that at the end of the client's input the reader can wait until every request it
  * read has been answered ({@link #awaitAnswered}).

@@ -1,5 +1,6 @@
 package io.jqmp.server;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -58,6 +59,11 @@ public interface RequestForwarder {
          * @param errorClass the error class, e.g. {@code GenericError}
          * @param desc       the text for the client
          */
-        void error(String errorClass, String desc);
+        default void error(String errorClass, String desc) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("class", errorClass);
+            error.put("desc", desc);
+            answer(Map.of("error", error));
+        }
     }
 }

@@ -132,14 +132,6 @@ final class RequestRouter {
             }
             completion.accept(bytes);
         }
-
-        @Override
-        public void error(String errorClass, String desc) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("class", errorClass);
-            error.put("desc", desc);
-            answer(Map.of("error", error));
-        }
     }
 
     private void dispatch(Commands.Call call) {
