@@ -78,7 +78,7 @@ public final class QmpProxy implements AutoCloseable {
     private final Config config;
     private final AtomicLong seq = new AtomicLong();
     /** Requests sent upstream and not answered yet: on upstream loss, clients go only after these are answered. */
-    private final Set<CompletableFuture<Object>> outstanding = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<String> ended = new CompletableFuture<>();
     private volatile QmpClient upstream;
     private volatile QmpServer server;
@@ -176,28 +176,34 @@ public final class QmpProxy implements AutoCloseable {
         }
         Map<String, Object> message = new LinkedHashMap<>(request.message());
         message.remove("id"); // the upstream client gives it an id of its own
-        CompletableFuture<Object> sent = up.executeMessage(message, NO_TIMEOUT);
-        outstanding.add(sent);
-        sent.whenComplete((value, failure) -> {
-            outstanding.remove(sent);
-            if (failure == null) {
-                Map<String, Object> ok = new LinkedHashMap<>();
-                ok.put("return", value);
-                answer.answer(ok);
-            } else if (failure instanceof QmpErrorException e) {
-                answer.error(e.errorClass(), e.desc());
-            } else if (failure instanceof QmpConnectionException e) {
-                answer.error("GenericError", "the upstream QMP server " + config.upstream()
-                        + " went away before answering " + request.command() + " (it may or may not have run): "
-                        + e.getMessage());
-            } else if (failure instanceof QmpTimeoutException e) {
-                answer.error("GenericError", "no answer from the upstream QMP server: " + e.getMessage());
-            } else {
-                LOG.log(System.Logger.Level.ERROR, "forwarding " + request.command() + " failed", failure);
-                answer.error("GenericError", "this QMP proxy failed to forward " + request.command()
-                        + " (its log has the details)");
-            }
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        outstanding.add(answered);
+        up.executeMessage(message, NO_TIMEOUT).whenComplete((value, failure) -> {
+            answer(answer, request.command(), value, failure);
+            answered.complete(null);
+            outstanding.remove(answered);
         });
+    }
+
+    /** Gives the upstream's answer, or an error saying why there is none. Any thread. */
+    private void answer(RequestForwarder.Reply answer, String command, Object value, Throwable failure) {
+        if (failure == null) {
+            Map<String, Object> ok = new LinkedHashMap<>();
+            ok.put("return", value);
+            answer.answer(ok);
+        } else if (failure instanceof QmpErrorException e) {
+            answer.error(e.errorClass(), e.desc());
+        } else if (failure instanceof QmpConnectionException e) {
+            answer.error("GenericError", "the upstream QMP server " + config.upstream()
+                    + " went away before answering " + command + " (it may or may not have run): "
+                    + e.getMessage());
+        } else if (failure instanceof QmpTimeoutException e) {
+            answer.error("GenericError", "no answer from the upstream QMP server: " + e.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.ERROR, "forwarding " + command + " failed", failure);
+            answer.error("GenericError", "this QMP proxy failed to forward " + command
+                    + " (its log has the details)");
+        }
     }
 
     private static RequestForwarder.Reply recording(RequestForwarder.Reply reply, Recorder rec, long client, long n) {
