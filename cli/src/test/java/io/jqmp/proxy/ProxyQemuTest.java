@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jqmp.client.EventQueue;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpClientException;
+import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
 import io.jqmp.client.QmpEvent;
 import io.jqmp.server.Endpoint;
@@ -62,8 +63,20 @@ class ProxyQemuTest {
     }
 
     private void startProxy(ProxyPolicy policy, Recorder recorder) throws Exception {
-        proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
-                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder));
+        QmpProxy.Config config = new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
+                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder);
+        for (int i = 0; ; i++) {
+            try {
+                proxy = QmpProxy.start(config);
+                return;
+            } catch (QmpConnectionException e) {
+                // QEMU creates its socket file (bind) a moment before it listens
+                if (i == 200 || !e.getMessage().endsWith("Connection refused")) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
     }
 
     private Path proxySocket() {
