@@ -14,10 +14,13 @@ public interface CommandHandler {
      * Runs the command.
      *
      * @param context the validated arguments and the session
-     * @return the command's result as a JSON value (see {@code io.jqmp.protocol}); {@code null}
-     *     for commands without {@code returns}, which answer {@code {}}
-     * @throws QmpException to answer with a QMP error; any other exception is answered as a
-     *     {@code GenericError} and logged
+     * @return the command's result: a record or bean (mapped with Jackson Jr, component
+     *     {@code fooBar} as member {@code foo-bar}) or a value of the value model (see
+     *     {@code io.jqmp.protocol}); {@code null} for commands without {@code returns}, which
+     *     answer {@code {}}
+     * @throws QmpException to answer with a QMP error; any other exception is logged with its
+     *     stack trace and answered as a {@code GenericError} that names the command and nothing
+     *     of Java
      */
     Object handle(CommandContext context) throws QmpException;
 }

@@ -127,8 +127,8 @@ public record QmpServerConfig(
      * error text. {@link QmpServerConfig#validate()} checks the ranges.
      *
      * @param maxTokenSize  bytes of one value and of one token (1 to 512 MiB)
-     * @param maxTokenCount tokens of one value (at least 1)
-     * @param maxNesting    open braces plus open brackets (at least 1)
+     * @param maxTokenCount tokens of one value (1 to 2^31-65)
+     * @param maxNesting    open braces plus open brackets (1 to 1024, QEMU's own limit)
      */
     public record JsonLimits(long maxTokenSize, long maxTokenCount, int maxNesting) {
         /** QEMU's limits: 64 MiB, 2 Mi tokens, depth 1024. */

@@ -43,17 +43,33 @@ final class Qemu implements AutoCloseable {
         cmd.addAll(List.of(extra));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(socket)) {
+        while (!listening(socket)) {
             if (!process.isAlive()) {
                 throw new IOException("QEMU exited with status " + process.exitValue() + ": " + Files.readString(log));
             }
             if (System.nanoTime() > deadline) {
                 close();
-                throw new IOException("QEMU did not create " + socket + " within 20 s");
+                throw new IOException("QEMU did not listen on " + socket + " within 20 s");
             }
-            // Polling a file's existence; QEMU creates the socket within milliseconds.
+            // Polling the kernel's socket table; QEMU listens within milliseconds.
             Thread.sleep(10);
         }
+    }
+
+    /**
+     * Whether a Unix socket is listening at {@code path}: its file appears at bind, before QEMU
+     * calls listen, and a client connecting in between is refused (Linux: /proc/net/unix flags
+     * 00010000 mark a listening socket).
+     */
+    static boolean listening(Path path) throws IOException {
+        String suffix = " " + path.toAbsolutePath();
+        for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+            String[] f = line.trim().split("\\s+");
+            if (line.endsWith(suffix) && f.length >= 8 && f[3].equals("00010000")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String endpoint() {

@@ -105,8 +105,8 @@ class ListenerTest {
         assertEquals("jsonLimits.maxTokenCount must be between 1 and 2147483583, got 9223372036854775807",
                 tokens.getMessage());
         IllegalArgumentException nesting = assertThrows(IllegalArgumentException.class,
-                () -> b.jsonLimits(new QmpServerConfig.JsonLimits(1 << 20, 1000, 1 << 20)).build());
-        assertTrue(nesting.getMessage().startsWith("jsonLimits.maxNesting must be between 1 and 4096"), nesting.getMessage());
+                () -> b.jsonLimits(new QmpServerConfig.JsonLimits(1 << 20, 1000, 1025)).build());
+        assertTrue(nesting.getMessage().startsWith("jsonLimits.maxNesting must be between 1 and 1024"), nesting.getMessage());
         b.jsonLimits(QmpServerConfig.JsonLimits.QEMU);
         IllegalArgumentException queued = assertThrows(IllegalArgumentException.class,
                 () -> b.maxConnections(1 << 20).maxPendingInband(1 << 16).build());
@@ -118,10 +118,14 @@ class ListenerTest {
         assertFalse(Files.exists(dir.resolve("a")), "nothing was bound");
         // The extremes the check allows work end to end.
         try (TestServer s = new TestServer(dir, x -> x.jsonLimits(new QmpServerConfig.JsonLimits(
-                QmpServerConfig.JsonLimits.QEMU.maxTokenSize(), Integer.MAX_VALUE - 64, 4096)));
+                QmpServerConfig.JsonLimits.QEMU.maxTokenSize(), Integer.MAX_VALUE - 64, 1024)));
                 WireClient c = s.client(false)) {
             c.send("{\"execute\": \"test-oob-ping\"}");
             c.expect("{\"return\": {}}");
+            // The deepest value the limit allows is parsed by the reader and echoed in the answer.
+            String deepId = "[".repeat(1023) + "]".repeat(1023);
+            c.send("{\"execute\": \"test-oob-ping\", \"id\": " + deepId + "}");
+            c.expect("{\"return\": {}, \"id\": " + deepId + "}");
         }
     }
 

@@ -38,8 +38,11 @@ public final class JsonStreamer {
     public static final long MAX_TOKEN_SIZE = 512L << 20;
     /** The largest token-count limit: token arrays are indexed by int. */
     public static final long MAX_TOKEN_COUNT = Integer.MAX_VALUE - 64;
-    /** The largest nesting limit: the parser recurses once per level, on a reader's stack. */
-    public static final int MAX_NESTING = 1 << 12;
+    /**
+     * The largest nesting limit, QEMU's own: the parser recurses once per level on a reader's
+     * (virtual) thread, whose stack does not take four times as deep (checked).
+     */
+    public static final int MAX_NESTING = DEFAULT_MAX_NESTING;
 
     private static final String PREFIX = "JSON parse error, ";
 
