@@ -3,6 +3,7 @@ package io.jqmp.cli;
 import io.jqmp.server.IdleStrategy;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
+import io.jqmp.proxy.Replay;
 import io.jqmp.protocol.QmpException;
 import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Dialect;
@@ -72,6 +73,9 @@ final class ServeCommand {
                                       or unix:PATH, or 'defer' to wait for migrate-incoming
               --dirty-rate PAGES/S    pages the vCPU writes per second while running (default %d)
               --no-machine            serve only the built-in commands, no machine
+              --replay FILE           impersonate the server recorded by 'jqmp proxy --record FILE':
+                                      its greeting, its answers to the same requests, its events
+                                      (see docs/proxy.md); only --qmp and --max-clients apply
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
@@ -84,7 +88,7 @@ final class ServeCommand {
 
     private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--define", "--define-file",
             "--dialect", "--qemu-version", "--qemu-package", "--max-clients", "--max-pending", "--monitor-idle",
-            "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate");
+            "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate", "--replay");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -118,6 +122,10 @@ final class ServeCommand {
         List<String> management = args.all("--management");
         if (endpoints.isEmpty() && management.isEmpty()) {
             endpoints = DEFAULT_ENDPOINTS;
+        }
+        String replayFile = args.get("--replay", null);
+        if (replayFile != null) {
+            return replay(Path.of(replayFile), endpoints, args, out, err, stop);
         }
         List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
@@ -250,6 +258,46 @@ final class ServeCommand {
             throw new Args.UsageException("--schema " + name + ": the file is not readable (check its permissions)");
         }
         return p;
+    }
+
+    /** {@code serve --replay}: a server that answers from a recording. */
+    private static int replay(Path file, List<String> endpoints, Args args, PrintStream out, PrintStream err,
+                              CountDownLatch stop) {
+        Replay replay;
+        try {
+            replay = Replay.load(file);
+        } catch (IOException e) {
+            err.println("jqmp serve: cannot read the recording " + file + ": " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("jqmp serve: " + e.getMessage());
+            return 2;
+        }
+        QmpServer server;
+        try {
+            QmpServer.Builder b = QmpServer.builder().version(replay.version()).offerOob(replay.offersOob())
+                    .forwarder(replay).maxConnections(args.getInt("--max-clients", D.maxConnections()));
+            endpoints.forEach(b::listen);
+            server = b.build();
+            replay.attach(server);
+            server.start();
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        } catch (IOException e) {
+            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            return 2;
+        }
+        out.println("jqmp: replaying " + file + " on " + server.endpoints());
+        out.flush();
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            out.println("jqmp: stopped");
+        }
+        return 0;
     }
 
     private static MachineConfig machineConfig(Args args) {

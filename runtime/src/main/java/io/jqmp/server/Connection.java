@@ -43,7 +43,7 @@ final class Connection implements Session {
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions());
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
-                services.greeting(), services.events(), this, flow, writer);
+                services.greeting(), services.events(), this, flow, writer, services.forwarder());
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
         this.reader = new ConnectionReader(id, channel, streamer, router, flow, writer, threads, this);
@@ -117,6 +117,11 @@ final class Connection implements Session {
         flow.close();
         writer.wake();
         registry.remove(this);
+    }
+
+    /** Closes the connection once everything queued for the client is written. Any thread; never blocks. */
+    void closeWhenFlushed(String reason) {
+        writer.closeWhenFlushed(reason);
     }
 
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */

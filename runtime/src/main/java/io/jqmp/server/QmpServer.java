@@ -68,7 +68,8 @@ public final class QmpServer implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers) {
+    private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers,
+                      RequestForwarder forwarder) {
         this.config = config;
         this.schema = schema;
         Encoder encoder = new Encoder(config.pretty());
@@ -86,7 +87,7 @@ public final class QmpServer implements AutoCloseable {
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
         Greeting greeting = new Greeting(encoder.encode(Messages.greeting(builtins.versionInfo(), offered)), offered);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions);
+                greeting, monitor, mainLoop, events, connections, suspensions, forwarder);
     }
 
     /**
@@ -237,6 +238,19 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /**
+     * Disconnects every client once what is queued for it is written, keeping the listeners
+     * open (a proxy whose upstream went away). Answers still to come are dropped. Any thread;
+     * never blocks.
+     *
+     * @param reason why, for the log
+     */
+    public void disconnectClients(String reason) {
+        for (Connection c : connections.snapshot()) {
+            c.closeWhenFlushed(reason);
+        }
+    }
+
+    /**
      * Stops listening (removing socket files), lets queued output drain for up to half a second,
      * disconnects every client and stops the threads. Idempotent; returns within a few seconds
      * whatever handlers are doing.
@@ -294,6 +308,7 @@ public final class QmpServer implements AutoCloseable {
         private final List<Path> defineFiles = new ArrayList<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
+        private RequestForwarder forwarder;
         private Dialect dialect = D.dialect();
         private QmpServerConfig.Version version = D.version();
         private int maxPendingInband = D.maxPendingInband();
@@ -507,6 +522,19 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * Hands every request of a client that negotiated to {@code forwarder}, to be answered
+         * asynchronously (a proxy, a mock): the server then answers negotiation and malformed
+         * requests itself and nothing else; see {@link RequestForwarder}. Only with
+         * {@link Dialect#CURRENT}.
+         * @param forwarder takes every request in command mode
+         * @return this builder
+         */
+        public Builder forwarder(RequestForwarder forwarder) {
+            this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
+            return this;
+        }
+
+        /**
          * The protocol form (default {@link Dialect#CURRENT}).
          *
          * @param dialect the dialect
@@ -713,6 +741,9 @@ public final class QmpServer implements AutoCloseable {
          */
         public QmpServer build() {
             QmpServerConfig config = config().validate();
+            if (forwarder != null && dialect != Dialect.CURRENT) {
+                throw new IllegalArgumentException("a forwarder works with dialect CURRENT only, not " + dialect);
+            }
             Set<String> allDefines = new LinkedHashSet<>(defines);
             allDefines.forEach(Defines::check);
             if (dialect == Dialect.V2_12) {
@@ -756,7 +787,7 @@ public final class QmpServer implements AutoCloseable {
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
             SchemaAssembly.checkHandlers(assembled, handled);
-            return new QmpServer(config, schema, bound);
+            return new QmpServer(config, schema, bound, forwarder);
         }
     }
 }
