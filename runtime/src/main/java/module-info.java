@@ -17,6 +17,8 @@ module io.jqmp {
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.jr.ob;
     requires org.jctools.core.jdk11;
+    // The io.jqmp.Command flight-recorder event (io.jqmp.internal.jfr); part of every JDK.
+    requires jdk.jfr;
 
     exports io.jqmp.client;
     exports io.jqmp.protocol;

@@ -31,7 +31,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code docs/benchmarks.md} with tables, ratios and PNG plots of the latency distributions.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.jqmp.benchmarks.BenchReport [--quick] [--out FILE]
- * [--no-qemu]}. Single-threaded; each benchmark runs in its own forked JVM, one after the other.
+ * [--no-qemu] [--rounds N] [--baseline CLASSPATH] [--server-jvm 'FLAGS']}: {@code --baseline}
+ * adds a previous build (a class path holding its runtime and a {@code BenchServer}) to the
+ * interleaved rounds; {@code --server-jvm} gives the server processes JVM flags (e.g. a GC).
+ * Single-threaded; each benchmark runs in its own forked JVM, one after the other.
  */
 public final class BenchReport {
     /** One benchmark run: a class with fixed parameters. */
@@ -70,12 +73,24 @@ public final class BenchReport {
      * without rerunning (and other tools can read the numbers).
      */
     record Saved(boolean quick, String qemuVersion, String qemuNote, String loadAtStart, String date,
-                 LinkedHashMap<String, Outcome> outcomes) {
+                 LinkedHashMap<String, Outcome> outcomes, int rounds, String baseline, String baselineName,
+                 List<String> serverJvmFlags, List<String> baselineJvmFlags, List<String> loadDuringRounds) {
     }
 
     /** Jackson Jr, writing the saved results readably and in declaration order. */
     static final JSON SAVED_JSON = JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT,
             JSON.Feature.WRITE_RECORD_FIELDS_IN_DECLARATION_ORDER);
+
+    /**
+     * The loads of the interleaved rounds: {@code light} = 16 loaders keeping 8 {@code query-status}
+     * in flight each, {@code heavy} = 4 loaders keeping 8 {@code query-qmp-schema} in flight each.
+     */
+    static final List<String> ROUND_LOADS = List.of("idle", "light", "heavy", "blocked");
+    /**
+     * The servers of the rounds: this build in a process of its own, with the prober on the
+     * loaders' socket and on a management socket; a previous build ({@code --baseline}); QEMU.
+     */
+    static final List<String> ROUND_SERVERS = List.of("jqmp", "jqmp-management", "base", "qemu");
 
     private boolean quick;
     private final Path out;
@@ -86,6 +101,16 @@ public final class BenchReport {
     private String qemuNote;
     private String loadAtStart = loadAverage();
     private String date = now();
+    private int rounds;
+    /** The previous build's class path for the rounds, or null. */
+    private String baseline;
+    private List<String> serverJvmFlags = List.of();
+    private List<String> baselineJvmFlags = List.of();
+    private String baselineName = "previous build";
+    /** Only the interleaved rounds (for comparisons such as a GC or a previous build), nothing else. */
+    private boolean onlyRounds;
+    /** The load average before each round. */
+    private final ArrayList<String> loadDuringRounds = new ArrayList<>();
 
     private BenchReport(boolean quick, Path out) {
         this.quick = quick;
@@ -98,19 +123,44 @@ public final class BenchReport {
         boolean useQemu = true;
         boolean rewrite = false;
         Path out = Path.of("docs", "benchmarks.md");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--no-qemu" -> useQemu = false;
-                case "--out" -> out = Path.of(args[++i]);
-                case "--rewrite" -> rewrite = true;
-                default -> {
-                    System.err.println("usage: BenchReport [--quick] [--no-qemu] [--rewrite] [--out FILE]");
-                    System.exit(2);
+        Integer rounds = null;
+        String baseline = null;
+        List<String> serverJvm = List.of();
+        List<String> baselineJvm = null;
+        String baselineName = "previous build";
+        boolean onlyRounds = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--no-qemu" -> useQemu = false;
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--rewrite" -> rewrite = true;
+                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                    case "--baseline" -> baseline = args[++i];
+                    case "--server-jvm" -> serverJvm = List.of(args[++i].trim().split("\\s+"));
+                    case "--baseline-jvm" -> baselineJvm = List.of(args[++i].trim().split("\\s+"));
+                    case "--baseline-name" -> baselineName = args[++i];
+                    case "--only-rounds" -> onlyRounds = true;
+                    default -> throw new IllegalArgumentException(args[i]);
                 }
             }
+            if (rounds != null && (rounds < 1 || rounds > 20)) {
+                throw new IllegalArgumentException("--rounds");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("usage: BenchReport [--quick] [--no-qemu] [--rewrite] [--out FILE] [--rounds N (1-20)]"
+                    + " [--baseline CLASSPATH] [--baseline-jvm 'FLAGS'] [--baseline-name NAME] [--server-jvm 'FLAGS']"
+                    + " [--only-rounds]");
+            System.exit(2);
         }
         BenchReport report = new BenchReport(quick, out);
+        report.rounds = rounds != null ? rounds : quick ? 3 : 5;
+        report.baseline = baseline;
+        report.serverJvmFlags = serverJvm;
+        report.baselineJvmFlags = baselineJvm != null ? baselineJvm : serverJvm;
+        report.baselineName = baselineName;
+        report.onlyRounds = onlyRounds;
         if (rewrite) {
             report.rewrite();
         } else {
@@ -137,12 +187,19 @@ public final class BenchReport {
         loadAtStart = saved.loadAtStart();
         date = saved.date();
         outcomes.putAll(saved.outcomes());
+        rounds = saved.rounds();
+        baseline = saved.baseline();
+        baselineName = saved.baselineName();
+        serverJvmFlags = saved.serverJvmFlags();
+        baselineJvmFlags = saved.baselineJvmFlags();
+        loadDuringRounds.addAll(saved.loadDuringRounds());
         new ReportWriter(this).write();
         say("rewrote " + out + " from " + f);
     }
 
     private void save() throws IOException {
-        SAVED_JSON.write(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes), savedFile(quick).toFile());
+        SAVED_JSON.write(new Saved(quick, qemuVersion, qemuNote, loadAtStart, date, outcomes, rounds, baseline,
+                baselineName, serverJvmFlags, baselineJvmFlags, new ArrayList<>(loadDuringRounds)), savedFile(quick).toFile());
     }
 
     private void run(boolean useQemu) throws IOException {
@@ -161,6 +218,10 @@ public final class BenchReport {
                 qemuPattern = latencyQemu.endpointPattern();
                 qemuVersion = latencyQemu.version();
                 say("comparing with " + qemuVersion + " (" + binary.get() + ")");
+            }
+            runRounds();
+            if (onlyRounds) {
+                return;
             }
             runLatency();
             // A second QEMU with 64 monitors for the throughput shapes (one client per monitor).
@@ -190,6 +251,82 @@ public final class BenchReport {
     }
 
     // ------------------------------------------------------------------ the sets
+
+    /**
+     * The headline: {@link #ROUND_LOADS} against each of {@link #ROUND_SERVERS} (those available),
+     * every server in its own process and measured by the same prober, in {@code rounds} rounds
+     * that interleave the servers (each round starts with the next one), so slow phases of a
+     * shared machine fall on all of them alike.
+     */
+    private void runRounds() throws IOException {
+        Path dir = Files.createTempDirectory("jqmp-bench-rounds");
+        Map<String, String[]> targets = new LinkedHashMap<>(); // server -> {target, probeTarget}
+        List<ServerProcess> processes = new ArrayList<>();
+        try {
+            String self = System.getProperty("java.class.path");
+            processes.add(ServerProcess.start("this build", self, serverJvmFlags, dir.resolve("jqmp.sock"),
+                    dir.resolve("jqmp-management.sock")));
+            targets.put("jqmp", new String[] {"unix:" + dir.resolve("jqmp.sock"), ""});
+            targets.put("jqmp-management", new String[] {"unix:" + dir.resolve("jqmp.sock"),
+                "unix:" + dir.resolve("jqmp-management.sock")});
+            if (baseline != null) {
+                processes.add(ServerProcess.start(baselineName, baseline, baselineJvmFlags, dir.resolve("base.sock"), null));
+                targets.put("base", new String[] {"unix:" + dir.resolve("base.sock"), ""});
+            }
+            if (qemuPattern != null) {
+                targets.put("qemu", new String[] {qemuPattern, ""});
+            }
+            List<String> servers = new ArrayList<>(targets.keySet());
+            for (int r = 1; r <= rounds; r++) {
+                loadDuringRounds.add(loadAverage());
+                say("round " + r + " of " + rounds + ", load average " + loadAverage());
+                for (String load : ROUND_LOADS) {
+                    for (int k = 0; k < servers.size(); k++) {
+                        String server = servers.get((k + r - 1) % servers.size());
+                        String[] t = targets.get(server);
+                        run(new Case(roundKey(r, server, load), OobLatency.class, roundParams(load, t[0], t[1])));
+                    }
+                }
+            }
+        } finally {
+            for (ServerProcess p : processes) {
+                p.close();
+            }
+            try (var s = Files.list(dir)) {
+                for (Path f : s.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static String roundKey(int round, String server, String load) {
+        return "round/" + round + "/" + server + "/" + load;
+    }
+
+    /** OobLatency's parameters for one of {@link #ROUND_LOADS} against an external target. */
+    static Map<String, String> roundParams(String load, String target, String probeTarget) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("target", target);
+        p.put("probeTarget", probeTarget);
+        p.put("mode", "oob");
+        switch (load) {
+            case "idle", "blocked" -> p.put("load", load);
+            case "light" -> {
+                p.put("load", "saturated");
+                p.put("loaders", "16");
+                p.put("loadCommand", "query-status");
+            }
+            case "heavy" -> {
+                p.put("load", "saturated");
+                p.put("loaders", "4");
+                p.put("loadCommand", "query-qmp-schema");
+            }
+            default -> throw new IllegalArgumentException(load);
+        }
+        return p;
+    }
 
     private void runLatency() {
         List<String> loaderCounts = quick ? List.of("16") : List.of("1", "4", "16");
@@ -332,6 +469,30 @@ public final class BenchReport {
 
     Map<String, Outcome> outcomes() {
         return outcomes;
+    }
+
+    int rounds() {
+        return rounds;
+    }
+
+    String baseline() {
+        return baseline;
+    }
+
+    String baselineName() {
+        return baselineName;
+    }
+
+    List<String> serverJvmFlags() {
+        return serverJvmFlags;
+    }
+
+    List<String> baselineJvmFlags() {
+        return baselineJvmFlags;
+    }
+
+    List<String> loadDuringRounds() {
+        return loadDuringRounds;
     }
 
     /** The primary sample distribution of a SampleTime result, in nanoseconds. */

@@ -62,6 +62,15 @@ public class OobLatency {
     /** The in-band command the loaders send. */
     @Param({"query-status"})
     public String loadCommand;
+    /**
+     * The threads serving the prober's connection on the embedded server: {@code virtual} (it shares
+     * the loaders' listener) or {@code platform} (a management listener of its own).
+     */
+    @Param({"virtual"})
+    public String probeThreads;
+    /** For an external target: the prober's own endpoint (a management socket), or empty for the target's. */
+    @Param({""})
+    public String probeTarget;
 
     private Target server;
     private Loader loader;
@@ -78,7 +87,7 @@ public class OobLatency {
         if (!outOfBand && load.equals("blocked")) {
             throw new IllegalArgumentException("an in-band probe is never answered while the main loop is blocked");
         }
-        server = Target.open(target, transport, idle, outOfBand);
+        server = Target.open(target, transport, idle, outOfBand, probeThreads, probeTarget);
         // Negotiate before loading: QEMU runs qmp_capabilities in the main loop, so a client
         // cannot even negotiate while it is blocked (jqmp answers negotiation on the reader).
         prober = Prober.open(server.endpoint(0), outOfBand);

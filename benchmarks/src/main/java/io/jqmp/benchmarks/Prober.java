@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * A minimal raw-socket QMP client for measuring: a blocking {@link SocketChannel}, buffers
- * reused across calls, answers matched by their numeric id, no JSON parsing. Whatever it costs
+ * reused across calls (the line buffer grows to the longest answer), answers matched by their
+ * numeric id, no JSON parsing. Whatever it costs
  * is the same for every server it talks to, so the measured difference is the server's.
  *
  * <p>Not thread-safe: one thread uses a prober at a time (a loader may split sending and
@@ -25,10 +26,11 @@ public final class Prober implements Closeable {
     private final SocketChannel channel;
     private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
     private final ByteBuffer out = ByteBuffer.allocateDirect(1 << 12);
-    private final byte[] line = new byte[1 << 16];
+    private byte[] line = new byte[1 << 16];
     private int lineLength;
     private long nextId = 1;
     private boolean oob;
+    private String greeting = "";
 
     private Prober(SocketChannel channel) {
         this.channel = channel;
@@ -76,6 +78,7 @@ public final class Prober implements Closeable {
         try {
             p.readLine();
             String greeting = p.lastLine();
+            p.greeting = greeting;
             if (!greeting.contains("\"QMP\"")) {
                 throw new IOException("not a QMP greeting: " + greeting);
             }
@@ -93,6 +96,11 @@ public final class Prober implements Closeable {
             p.close();
             throw e;
         }
+    }
+
+    /** The server's greeting line ({@link #open} only). */
+    public String greeting() {
+        return greeting;
     }
 
     /** Whether the {@code oob} capability was negotiated. */
@@ -182,9 +190,11 @@ public final class Prober implements Closeable {
                     }
                     return;
                 }
-                if (lineLength < line.length) {
-                    line[lineLength++] = b;
+                if (lineLength == line.length) {
+                    // A long answer (query-qmp-schema is 200 KB on QEMU): keep all of it, its id is last.
+                    line = java.util.Arrays.copyOf(line, line.length * 2);
                 }
+                line[lineLength++] = b;
             }
             in.clear();
             int n = channel.read(in);

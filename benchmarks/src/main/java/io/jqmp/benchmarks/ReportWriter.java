@@ -36,6 +36,7 @@ final class ReportWriter {
 
     void write() throws IOException {
         header();
+        rounds();
         headline();
         targets();
         plots();
@@ -92,8 +93,203 @@ final class ReportWriter {
         }
     }
 
+    // ------------------------------------------------------------------ the interleaved rounds
+
+    private static final double[] PERCENTILES = {50, 99, 99.9};
+    private static final String[] PERCENTILE_NAMES = {"p50", "p99", "p99.9"};
+
+    private String serverName(String server) {
+        return switch (server) {
+            case "jqmp" -> "jqmp (prober on the loaders' socket)";
+            case "jqmp-management" -> "jqmp (prober on a management socket)";
+            case "base" -> report.baselineName() == null ? "previous build" : report.baselineName();
+            case "qemu" -> "QEMU";
+            default -> server;
+        };
+    }
+
+    private static String roundLoadName(String load) {
+        return switch (load) {
+            case "light" -> "16 loaders, `query-status`";
+            case "heavy" -> "4 loaders, `query-qmp-schema`";
+            case "blocked" -> "main loop blocked";
+            default -> load;
+        };
+    }
+
+    /** The histogram of each round (null where it failed or did not run). */
+    private List<Histogram> roundHistograms(String server, String load) {
+        List<Histogram> hs = new ArrayList<>();
+        for (int r = 1; r <= report.rounds(); r++) {
+            hs.add(latency(BenchReport.roundKey(r, server, load)));
+        }
+        return hs;
+    }
+
+    /** Median over the rounds of a percentile, in nanoseconds; NaN when no round has it. */
+    static double medianPercentile(List<Histogram> rounds, double percentile) {
+        return median(rounds.stream().filter(h -> h != null).mapToDouble(h -> p(h, percentile)).toArray());
+    }
+
+    /** Median over the rounds of the per-round ratio a/b of a percentile; NaN when no round has both. */
+    static double medianRatio(List<Histogram> a, List<Histogram> b, double percentile) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            if (a.get(i) != null && b.get(i) != null) {
+                ratios.add(p(a.get(i), percentile) / p(b.get(i), percentile));
+            }
+        }
+        return median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String microsOf(double nanos) {
+        if (Double.isNaN(nanos)) {
+            return NA;
+        }
+        double us = nanos / 1000.0;
+        return us >= 100 ? String.format(Locale.ROOT, "%,.0f", us) : String.format(Locale.ROOT, "%.1f", us);
+    }
+
+    private static String flags(List<String> flags) {
+        return flags == null || flags.isEmpty() || flags.equals(List.of("")) ? "the defaults" : "`" + String.join(" ", flags) + "`";
+    }
+
+    private boolean hasRounds() {
+        return outcomes.keySet().stream().anyMatch(k -> k.startsWith("round/"));
+    }
+
+    private List<String> roundServers() {
+        return BenchReport.ROUND_SERVERS.stream()
+                .filter(s -> outcomes.keySet().stream().anyMatch(k -> k.startsWith("round/") && k.split("/")[2].equals(s)))
+                .toList();
+    }
+
+    private void rounds() throws IOException {
+        if (!hasRounds()) {
+            return;
+        }
+        List<String> servers = roundServers();
+        line("## Headline: out-of-band round trip, jqmp vs QEMU 7.2 (µs, median of " + report.rounds()
+                + " interleaved rounds)");
+        line("");
+        line("`exec-oob query-yank` from one prober connection over a Unix socket, with every server in a process of"
+                + " its own: jqmp's `BenchServer` (the embedded benchmark server of `Target`, JVM flags "
+                + flags(report.serverJvmFlags()) + (report.baseline() != null ? "; and " + report.baselineName()
+                + ", JVM flags " + flags(report.baselineJvmFlags()) : "") + ") and QEMU 7.2 with 17 monitors."
+                + " Loads: *16 loaders* each keep 8 `query-status` in flight; *4 loaders* each keep 8"
+                + " `query-qmp-schema` in flight (jqmp's schema is padded so its answer, " + Target.SCHEMA_PADDING
+                + " generated events, is as large as QEMU's, about 207 KB); *main loop blocked*: jqmp's main loop held by"
+                + " `x-oob-test`, QEMU's by a `blockdev-add` waiting on a FIFO. *Management socket*: the prober connects"
+                + " to a second jqmp listener whose connections are served by platform threads"
+                + " (`listen(endpoint, ConnectionThreads.PLATFORM)`, `jqmp serve --management`), the loaders to the"
+                + " ordinary one. Each round runs every load against every server, starting with a different server"
+                + " each round. Load average before each round: " + String.join("; ", report.loadDuringRounds()) + ".");
+        line("");
+        for (String load : BenchReport.ROUND_LOADS) {
+            line("**" + roundLoadName(load) + "**");
+            line("");
+            line("| server | p50 | p99 | p99.9 | p50 / QEMU | p99 / QEMU | p99.9 / QEMU | rounds |");
+            line("|---|---:|---:|---:|---:|---:|---:|---:|");
+            List<Histogram> qemu = roundHistograms("qemu", load);
+            for (String server : servers) {
+                List<Histogram> hs = roundHistograms(server, load);
+                StringBuilder row = new StringBuilder("| " + serverName(server) + " | ");
+                for (double pc : PERCENTILES) {
+                    row.append(microsOf(medianPercentile(hs, pc))).append(" | ");
+                }
+                for (double pc : PERCENTILES) {
+                    row.append(server.equals("qemu") ? "-" : times(medianRatio(hs, qemu, pc))).append(" | ");
+                }
+                row.append(hs.stream().filter(h -> h != null).count()).append(" |");
+                line(row.toString());
+            }
+            line("");
+        }
+        roundTargets(servers);
+        if (servers.contains("base")) {
+            line("This build / " + report.baselineName() + ", median of the per-round ratios:");
+            line("");
+            line("| load | prober socket | p50 | p99 | p99.9 |");
+            line("|---|---|---:|---:|---:|");
+            for (String load : BenchReport.ROUND_LOADS) {
+                for (String server : List.of("jqmp", "jqmp-management")) {
+                    List<Histogram> a = roundHistograms(server, load);
+                    List<Histogram> b = roundHistograms("base", load);
+                    line("| " + roundLoadName(load) + " | " + (server.equals("jqmp") ? "loaders'" : "management") + " | "
+                            + times(medianRatio(a, b, 50)) + " | " + times(medianRatio(a, b, 99)) + " | "
+                            + times(medianRatio(a, b, 99.9)) + " |");
+                }
+            }
+            line("");
+        }
+        for (String load : BenchReport.ROUND_LOADS) {
+            PercentilePlot plot = new PercentilePlot("exec-oob round trip, " + roundLoadName(load).replace("`", "")
+                    + " (all rounds pooled)");
+            for (String server : servers) {
+                Histogram pooled = new Histogram(3);
+                roundHistograms(server, load).stream().filter(h -> h != null).forEach(pooled::add);
+                plot.add(serverName(server), pooled.getTotalCount() > 0 ? pooled : null);
+            }
+            image(plot, "rounds-" + load + ".png", "jqmp vs QEMU, " + load);
+        }
+        line("Every round (µs):");
+        line("");
+        line("| round | load | server | p50 | p99 | p99.9 | samples |");
+        line("|---:|---|---|---:|---:|---:|---:|");
+        for (int r = 1; r <= report.rounds(); r++) {
+            for (String load : BenchReport.ROUND_LOADS) {
+                for (String server : servers) {
+                    Outcome o = outcomes.get(BenchReport.roundKey(r, server, load));
+                    if (o == null) {
+                        continue;
+                    }
+                    Histogram h = o.ok() ? BenchReport.histogram(o.result()) : null;
+                    line("| " + r + " | " + load + " | " + server + " | " + (h == null ? "failed | | |"
+                            : micros(h, 50) + " | " + micros(h, 99) + " | " + micros(h, 99.9)) + " | "
+                            + (h == null ? "" : h.getTotalCount()) + " |");
+                }
+            }
+        }
+        line("");
+    }
+
+    /** The tail targets against QEMU, for both prober sockets, from the medians of the rounds. */
+    private void roundTargets(List<String> servers) {
+        line("Targets against QEMU (median of the per-round ratios): p50 at most 0.3x, p99 at most 0.5x, p99.9 at most 0.7x.");
+        line("");
+        line("| load | prober socket | p50 | p99 | p99.9 |");
+        line("|---|---|---|---|---|");
+        double[] limits = {0.3, 0.5, 0.7};
+        for (String load : BenchReport.ROUND_LOADS) {
+            for (String server : List.of("jqmp", "jqmp-management")) {
+                if (!servers.contains(server)) {
+                    continue;
+                }
+                StringBuilder row = new StringBuilder("| " + roundLoadName(load) + " | "
+                        + (server.equals("jqmp") ? "loaders'" : "management") + " | ");
+                for (int i = 0; i < PERCENTILES.length; i++) {
+                    double r = medianRatio(roundHistograms(server, load), roundHistograms("qemu", load), PERCENTILES[i]);
+                    row.append(Double.isNaN(r) ? NA : (r <= limits[i] ? "met: " : "**not met**: ") + times(r)).append(" | ");
+                }
+                line(row.toString());
+            }
+        }
+        line("");
+    }
+
+    // ------------------------------------------------------------------ the in-process server
+
     private void headline() {
-        line("## Headline: out-of-band round trip (µs)");
+        line(hasRounds() ? "## In-process server: out-of-band round trip (µs)" : "## Headline: out-of-band round trip (µs)");
         line("");
         line("`exec-oob query-yank` from a prober connection over a Unix socket; jqmp embedded with the"
                 + " monitor thread parking when idle. *saturated* = " + HEADLINE_LOADERS
@@ -116,16 +312,16 @@ final class ReportWriter {
             }
         }
         line("");
-        line("Ratios of p50 and p99:");
+        line("Ratios of p50, p99 and p99.9:");
         line("");
-        line("| load | jqmp p50 | QEMU p50 | jqmp/QEMU p50 | jqmp/QEMU p99 | jqmp/floor p50 |");
-        line("|---|---:|---:|---:|---:|---:|");
+        line("| load | jqmp p50 | QEMU p50 | jqmp/QEMU p50 | jqmp/QEMU p99 | jqmp/QEMU p99.9 | jqmp/floor p50 |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
         Histogram floor = latency("echo/unix");
         for (String load : List.of("idle", "blocked", "saturated")) {
             Histogram j = latency(BenchReport.latencyKey("jqmp", "unix", "park", "oob", load, HEADLINE_LOADERS));
             Histogram q = latency(BenchReport.latencyKey("qemu", "unix", "park", "oob", load, HEADLINE_LOADERS));
             line("| " + loadName(load) + " | " + micros(j, 50) + " | " + micros(q, 50) + " | "
-                    + ratio(j, q, 50) + " | " + ratio(j, q, 99) + " | " + ratio(j, floor, 50) + " |");
+                    + ratio(j, q, 50) + " | " + ratio(j, q, 99) + " | " + ratio(j, q, 99.9) + " | " + ratio(j, floor, 50) + " |");
         }
         line("");
         line("In-band throughput, `query-status`, connections x depth (answers/s):");
@@ -422,7 +618,7 @@ final class ReportWriter {
         return a == null || b == null ? NA : times(p(a, percentile) / p(b, percentile));
     }
 
-    private static String times(double r) {
+    static String times(double r) {
         return Double.isNaN(r) || Double.isInfinite(r) ? NA : String.format(Locale.ROOT, "%.2fx", r);
     }
 

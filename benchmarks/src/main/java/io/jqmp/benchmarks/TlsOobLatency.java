@@ -59,7 +59,7 @@ public class TlsOobLatency {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("jqmp-bench-tls");
-        QmpServer.Builder b = Target.embeddedBuilder("tcp:127.0.0.1:0", "park", true);
+        QmpServer.Builder b = Target.embedded("tcp:127.0.0.1:0", "park", true, null);
         QmpClient.Builder c;
         if (transport.equals("tls")) {
             KeyStore store = selfSignedLocalhost(dir);

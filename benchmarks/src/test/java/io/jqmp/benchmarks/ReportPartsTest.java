@@ -78,7 +78,8 @@ class ReportPartsTest {
                 java.util.Map.of("readerSuspensions", 0.0, "absent", Double.NaN)), null));
         outcomes.put("thr/y", new BenchReport.Outcome(new BenchReport.Case("thr/y", InbandThroughput.class,
                 java.util.Map.of()), null, "timed out"));
-        BenchReport.Saved saved = new BenchReport.Saved(true, "7.2", null, "0.5 0.4 0.3", "2026-01-01 00:00 UTC", outcomes);
+        BenchReport.Saved saved = new BenchReport.Saved(true, "7.2", null, "0.5 0.4 0.3", "2026-01-01 00:00 UTC", outcomes,
+                3, "/tmp/base.jar", "previous build", List.of(), List.of("-XX:+UseZGC"), List.of("1.0 0.9 0.8", "2.0 1.5 1.0"));
         Path file = dir.resolve("bench.json");
         BenchReport.SAVED_JSON.write(saved, file.toFile());
         String text = java.nio.file.Files.readString(file);

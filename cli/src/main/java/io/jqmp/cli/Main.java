@@ -17,6 +17,7 @@ public final class Main {
               call     run one command on a QMP server and print its answer
               shell    an interactive QMP shell with history and completion
               events   print a QMP server's events as JSON lines
+              proxy    serve many QMP clients on one QEMU monitor (out-of-band, events, recording)
               help     show this text, or 'jqmp help COMMAND' for one command
 
             call, shell and events connect to unix:./jqmp.sock unless given an ENDPOINT
@@ -50,6 +51,7 @@ public final class Main {
                 case "call" -> rest.contains("--help") ? help("call", out) : CallCommand.run(rest, out, err);
                 case "shell" -> rest.contains("--help") ? help("shell", out) : ShellCommand.run(rest, out, err);
                 case "events" -> rest.contains("--help") ? help("events", out) : EventsCommand.run(rest, out, err);
+                case "proxy" -> rest.contains("--help") ? help("proxy", out) : ProxyCommand.run(rest, out, err);
                 case "help" -> rest.isEmpty() ? help(null, out) : help(rest.get(0), out);
                 default -> {
                     err.println("jqmp: unknown command '" + command + "'");
@@ -85,10 +87,11 @@ public final class Main {
             case "call" -> out.print(CallCommand.USAGE);
             case "shell" -> out.print(ShellCommand.USAGE);
             case "events" -> out.print(EventsCommand.USAGE);
+            case "proxy" -> out.print(ProxyCommand.USAGE);
             case "test", "bench", "stress", "fuzz", "build" -> out.print(LAUNCHER_USAGE);
             case "", "help" -> out.print(USAGE);
             default -> throw new Args.UsageException("no command '" + command + "'; the commands are serve, call,"
-                    + " shell, events, test, bench, stress, fuzz and build");
+                    + " shell, events, proxy, test, bench, stress, fuzz and build");
         }
         return 0;
     }

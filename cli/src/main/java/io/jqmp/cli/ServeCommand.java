@@ -3,7 +3,9 @@ package io.jqmp.cli;
 import io.jqmp.server.IdleStrategy;
 import io.jqmp.machine.Machine;
 import io.jqmp.machine.MachineConfig;
+import io.jqmp.proxy.Replay;
 import io.jqmp.protocol.QmpException;
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Dialect;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.ErrorHandler;
@@ -15,7 +17,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
@@ -37,10 +43,13 @@ final class ServeCommand {
                               [OPTIONS]
 
             Runs a QMP server with a simulated virtual machine (run states, guest memory, live
-            migration; see docs/machine.md). Without --qmp it listens on unix:./jqmp.sock and
-            tcp:127.0.0.1:4444; with --qmp, on exactly the endpoints given.
+            migration; see docs/machine.md). Without --qmp or --management it listens on
+            unix:./jqmp.sock and tcp:127.0.0.1:4444; with them, on exactly the endpoints given.
 
               --qmp ENDPOINT          listen on unix:PATH, tcp:HOST:PORT or tls:HOST:PORT (repeatable)
+              --management ENDPOINT   listen on ENDPOINT with a platform reader and writer thread per
+                                      connection: for a few control clients whose out-of-band
+                                      answers must not wait behind other clients (repeatable)
               --tls-creds DIR         for tls: listeners: server-cert.pem, server-key.pem and, with
                                       verify-peer, ca-cert.pem (as QEMU's tls-creds-x509 dir)
               --tls-verify-peer on|off  require client certificates signed by ca-cert.pem (default on)
@@ -64,6 +73,8 @@ final class ServeCommand {
               --max-clients N         connections served at once (default %d)
               --max-pending N         in-band requests a client may queue (default %d)
               --monitor-idle NAME     monitor thread idle strategy: %s (default %s)
+              --pin-monitor CPU       bind the monitor thread to CPU (for hosts with cores to dedicate)
+              --pin-main-loop CPU     bind the main loop's thread to CPU
               --pretty                pretty-print output, as QEMU's pretty=on
               --unmask-schema         query-qmp-schema shows real type names
               --no-x-oob-test         remove the x-oob-test command (jqmp serve has it, to test
@@ -74,6 +85,9 @@ final class ServeCommand {
                                       or unix:PATH, or 'defer' to wait for migrate-incoming
               --dirty-rate PAGES/S    pages the vCPU writes per second while running (default %d)
               --no-machine            serve only the built-in commands, no machine
+              --replay FILE           impersonate the server recorded by 'jqmp proxy --record FILE':
+                                      its greeting, its answers to the same requests, its events
+                                      (see docs/proxy.md); only --qmp and --max-clients apply
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
@@ -84,9 +98,9 @@ final class ServeCommand {
     /** Where serve listens without --qmp; the client commands' default is the first. */
     static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--schema", "--define", "--define-file",
-            "--dialect", "--qemu-version", "--qemu-package",
-            "--max-clients", "--max-pending", "--monitor-idle", "--name", "--memory", "--incoming", "--dirty-rate",
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--define", "--define-file",
+            "--dialect", "--qemu-version", "--qemu-package", "--max-clients", "--max-pending", "--monitor-idle",
+            "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate", "--replay",
             "--tls-creds", "--tls-verify-peer", "--tls-authz", "--input-budget", "--output-budget");
     private static final Set<String> FLAGS = Set.of("--pretty", "--unmask-schema", "--no-x-oob-test", "--no-machine");
 
@@ -132,13 +146,21 @@ final class ServeCommand {
         });
         Machine machine = null;
         List<String> endpoints = args.all("--qmp");
-        if (endpoints.isEmpty()) {
+        List<String> management = args.all("--management");
+        if (endpoints.isEmpty() && management.isEmpty()) {
             endpoints = DEFAULT_ENDPOINTS;
+        }
+        String replayFile = args.get("--replay", null);
+        if (replayFile != null) {
+            return replay(Path.of(replayFile), endpoints, args, out, err, stop);
         }
         List<Path> schemaFiles = args.all("--schema").stream().map(ServeCommand::schemaFile).toList();
         try {
             for (String e : endpoints) {
                 b.listen(Endpoint.parse(e));
+            }
+            for (String e : management) {
+                b.listen(Endpoint.parse(e), ConnectionThreads.PLATFORM);
             }
             for (Path s : schemaFiles) {
                 b.schemaFile(s);
@@ -160,7 +182,22 @@ final class ServeCommand {
                 IdleStrategy.parse(idle);
                 b.monitorIdleStrategy(() -> IdleStrategy.parse(idle));
             }
-            tls(args, b, endpoints);
+            Map<String, Integer> pins = new LinkedHashMap<>();
+            for (String role : List.of("monitor", "main-loop")) {
+                String cpu = args.get("--pin-" + role, null);
+                if (cpu != null) {
+                    pins.put(role, cpuNumber("--pin-" + role, cpu));
+                }
+            }
+            if (new HashSet<>(pins.values()).size() < pins.size()) {
+                throw new IllegalArgumentException("--pin-monitor and --pin-main-loop need different CPUs");
+            }
+            if (!pins.isEmpty()) {
+                b.threadPlacement(new CpuAffinity(pins));
+            }
+            List<String> tlsEndpoints = new ArrayList<>(endpoints);
+            tlsEndpoints.addAll(management);
+            tls(args, b, tlsEndpoints);
             budget(args, b);
             b.pretty(args.flag("--pretty"));
             b.unmaskSchema(args.flag("--unmask-schema"));
@@ -292,6 +329,46 @@ final class ServeCommand {
         return p;
     }
 
+    /** {@code serve --replay}: a server that answers from a recording. */
+    private static int replay(Path file, List<String> endpoints, Args args, PrintStream out, PrintStream err,
+                              CountDownLatch stop) {
+        Replay replay;
+        try {
+            replay = Replay.load(file);
+        } catch (IOException e) {
+            err.println("jqmp serve: cannot read the recording " + file + ": " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("jqmp serve: " + e.getMessage());
+            return 2;
+        }
+        QmpServer server;
+        try {
+            QmpServer.Builder b = QmpServer.builder().version(replay.version()).offerOob(replay.offersOob())
+                    .forwarder(replay).maxConnections(args.getInt("--max-clients", D.maxConnections()));
+            endpoints.forEach(b::listen);
+            server = b.build();
+            replay.attach(server);
+            server.start();
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        } catch (IOException e) {
+            err.println("jqmp serve: cannot listen: " + e.getMessage());
+            return 2;
+        }
+        out.println("jqmp: replaying " + file + " on " + server.endpoints());
+        out.flush();
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            out.println("jqmp: stopped");
+        }
+        return 0;
+    }
+
     private static MachineConfig machineConfig(Args args) {
         MachineConfig c = MachineConfig.defaults().withName(args.get("--name", null));
         String memory = args.get("--memory", null);
@@ -311,6 +388,20 @@ final class ServeCommand {
             }
         }
         return c.withIncoming(args.get("--incoming", null));
+    }
+
+    /** A CPU number of this machine, for the pin options. */
+    static int cpuNumber(String option, String text) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try {
+            int cpu = Integer.parseInt(text);
+            if (cpu >= 0 && cpu < cpus) {
+                return cpu;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " needs a CPU number from 0 to " + (cpus - 1) + ", got '" + text + "'");
     }
 
     private static String version(QmpServerConfig.Version v) {

@@ -209,17 +209,23 @@ class CliTest {
     @Test
     void serveRunsUntilStoppedAndRemovesItsSocket() throws Exception {
         Path sock = dir.resolve("serve.sock");
+        Path management = dir.resolve("management.sock");
         Path schema = dir.resolve("extra.json");
         Files.writeString(schema, "{ 'command': 'extra-command' }\n");
         CountDownLatch stop = new CountDownLatch(1);
         Screen out = new Screen();
         AtomicInteger status = new AtomicInteger(-1);
         Thread serve = Thread.ofPlatform().start(() -> status.set(ServeCommand.run(
-                List.of("--qmp", "unix:" + sock, "--schema", schema.toString(), "--dialect", "2.12", "--memory", "4M",
+                List.of("--qmp", "unix:" + sock, "--management", "unix:" + management, "--schema", schema.toString(), "--dialect", "2.12", "--memory", "4M",
                         "--name", "guest1"),
                 out.printStream(), System.err, stop)));
         out.await("stop with Ctrl-C");
         assertTrue(out.toString().contains("listening on unix:" + sock), out.toString());
+        assertTrue(out.toString().contains("unix:" + management), out.toString());
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(management))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
+            assertTrue(in.readLine().startsWith("{\"QMP\""), "the management socket greets");
+        }
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
             assertTrue(in.readLine().startsWith("{\"QMP\""));
@@ -237,5 +243,6 @@ class CliTest {
         serve.join(10_000);
         assertEquals(0, status.get());
         assertFalse(Files.exists(sock));
+        assertFalse(Files.exists(management));
     }
 }

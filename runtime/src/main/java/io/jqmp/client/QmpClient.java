@@ -27,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -95,6 +97,13 @@ public final class QmpClient implements AutoCloseable {
     private final int eventBufferCapacity;
     private final long maxReplySize;
 
+    /**
+     * Runs command timeouts; a command answered in time cancels its own, so that long timeouts
+     * (a proxy's) hold no memory past the answer.
+     */
+    private static final ScheduledThreadPoolExecutor TIMEOUTS = timeoutScheduler();
+
+    private final Consumer<QmpEvent> readerEventListener;
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicLong written = new AtomicLong();
     /** Outstanding commands by the JSON text of their id. */
@@ -143,6 +152,7 @@ public final class QmpClient implements AutoCloseable {
         this.eventBufferCapacity = b.eventBufferCapacity;
         this.maxReplySize = b.maxReplySize;
         this.callbacks = new EventCallbacks(b.eventBufferCapacity);
+        this.readerEventListener = b.readerEventListener;
         for (Builder.Listener l : b.listeners) {
             subscribe(l.filter(), l.listener());
         }
@@ -573,9 +583,17 @@ public final class QmpClient implements AutoCloseable {
             stateLock.unlock();
         }
         Pending queued = p;
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .execute(() -> timeOut(queued, timeout));
+        ScheduledFuture<?> timer = TIMEOUTS.schedule(() -> timeOut(queued, timeout), timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+        queued.future.whenComplete((value, failure) -> timer.cancel(false));
         return queued.future;
+    }
+
+    private static ScheduledThreadPoolExecutor timeoutScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("qmp-client-timeouts").daemon(true).factory());
+        s.setRemoveOnCancelPolicy(true);
+        return s;
     }
 
     private void timeOut(Pending p, Duration timeout) {
@@ -738,6 +756,13 @@ public final class QmpClient implements AutoCloseable {
         }
         Map<String, Object> data = m.get("data") instanceof Map<?, ?> d ? (Map<String, Object>) d : null;
         QmpEvent event = new QmpEvent(name, data, seconds, micros, m);
+        if (readerEventListener != null) {
+            try {
+                readerEventListener.accept(event);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "reader event listener failed", e);
+            }
+        }
         for (EventQueue q : queues) {
             q.offer(event);
         }
@@ -987,6 +1012,7 @@ public final class QmpClient implements AutoCloseable {
         private int eventBufferCapacity = 1024;
         private TlsCredentials tls;
         private final List<Listener> listeners = new ArrayList<>();
+        private Consumer<QmpEvent> readerEventListener;
 
         private record Listener(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
         }
@@ -1117,6 +1143,19 @@ public final class QmpClient implements AutoCloseable {
          */
         public Builder onEvent(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
             listeners.add(new Listener(Objects.requireNonNull(filter), Objects.requireNonNull(listener)));
+            return this;
+        }
+
+        /**
+         * A listener called on the reader thread itself for every event, before the next message
+         * is handled, so it sees events and answers in wire order (a proxy passing events on).
+         * It must not block, or answers wait for it.
+         *
+         * @param listener called with each event on the reader thread
+         * @return this builder
+         */
+        public Builder onEventInReader(Consumer<QmpEvent> listener) {
+            this.readerEventListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -35,8 +35,8 @@ final class Connection implements Session {
     private volatile boolean oobEnabled;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** Builds the connection's parts; nothing runs until {@link #start}. */
-    Connection(long id, SocketChannel channel, Endpoint endpoint, ConnectionServices services) {
+    /** Builds the connection's parts, to run on {@code threads}; nothing runs until {@link #start}. */
+    Connection(long id, SocketChannel channel, Endpoint endpoint, ConnectionThreads threads, ConnectionServices services) {
         this.id = id;
         this.endpoint = endpoint;
         this.registry = services.registry();
@@ -48,16 +48,16 @@ final class Connection implements Session {
                         tls.handshakeTimeout())
                 : new PlainTransport(channel);
         this.writer = new ConnectionWriter(id, transport, config.maxOutputBacklog(), services.outputBudget(),
-                services.errors(), this);
+                services.errors(), threads, this);
         this.flow = new RequestFlow(services.monitor(), services.mainLoop(), writer, config.maxPendingInband(),
                 services.rules().dropsWhenFull(), services.suspensions(), inputBudget);
         RequestRouter router = new RequestRouter(services.rules(), services.commands(), services.encoder(),
-                services.greeting(), services.events(), this, flow, writer);
+                services.greeting(), services.events(), this, flow, writer, services.forwarder());
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
         TlsAuthz authz = tls == null ? null : new TlsAuthz(tls.authz());
         this.reader = new ConnectionReader(id, transport, authz, streamer, new InputAccount(id, inputBudget), router,
-                flow, writer, services.errors(), this);
+                flow, writer, services.errors(), threads, this);
     }
 
     @Override
@@ -150,6 +150,11 @@ final class Connection implements Session {
             reader.interrupt();
             writer.interrupt();
         }
+    }
+
+    /** Closes the connection once everything queued for the client is written. Any thread; never blocks. */
+    void closeWhenFlushed(String reason) {
+        writer.closeWhenFlushed(reason);
     }
 
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */

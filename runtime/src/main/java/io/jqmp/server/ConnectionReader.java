@@ -1,15 +1,18 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.internal.net.TlsTransport;
 import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The reader role of one connection: its own virtual thread, {@code qmp-reader-N}, opens the
- * transport (the TLS handshake and the allow-list check, for a {@code tls:} listener), greets the
+ * The reader role of one connection: its own thread, {@code qmp-reader-N} (virtual unless the
+ * listener asks for platform threads), opens the transport (the TLS handshake and the allow-list
+ * check, for a {@code tls:} listener), greets the
  * client, reads the socket, feeds QEMU's JSON streamer one byte at a time and routes each
  * complete message; it stops reading, at the byte that completed a message, whenever the
  * connection's {@link RequestFlow} says so (back-pressure). At the end of the client's input it
@@ -29,6 +32,8 @@ final class ConnectionReader {
     private static final int READ_BUFFER = 16 * 1024;
     /** Bytes fed between two looks at the input budget. */
     static final int BUDGET_SLICE = 256;
+    /** How long a reader of bulk input steps aside after each full buffer (the timer's least). */
+    private static final long YIELD_NANOS = 1;
 
     private final long id;
     private final Transport transport;
@@ -39,12 +44,16 @@ final class ConnectionReader {
     private final RequestFlow flow;
     private final ConnectionWriter writer;
     private final ServerErrors errors;
+    private final ConnectionThreads threads;
     private final Connection connection;
     private volatile Thread thread;
+    /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
+    private long messageBytes;
 
     /** @param authz who may connect over TLS (null: no TLS listener) */
     ConnectionReader(long id, Transport transport, TlsAuthz authz, JsonStreamer streamer, InputAccount input,
-            RequestRouter router, RequestFlow flow, ConnectionWriter writer, ServerErrors errors, Connection connection) {
+            RequestRouter router, RequestFlow flow, ConnectionWriter writer, ServerErrors errors,
+            ConnectionThreads threads, Connection connection) {
         this.id = id;
         this.transport = transport;
         this.authz = authz;
@@ -54,12 +63,13 @@ final class ConnectionReader {
         this.flow = flow;
         this.writer = writer;
         this.errors = errors;
+        this.threads = threads;
         this.connection = connection;
     }
 
     /** Starts the reader thread. Called once, after the writer started. */
     void start() {
-        thread = Thread.ofVirtual().name("qmp-reader-" + id).start(this::run);
+        thread = threads.builder().name("qmp-reader-" + id).start(this::run);
     }
 
     /** The reader thread, once started. */
@@ -103,9 +113,7 @@ final class ConnectionReader {
                 boolean full = buf.limit() == READ_BUFFER;
                 buf.clear();
                 if (full) {
-                    // A full buffer means more input is likely waiting: let other virtual threads
-                    // (other clients' readers and writers) have the carrier before parsing on.
-                    Thread.yield();
+                    letOthersRun();
                 }
             }
         } catch (IOException e) {
@@ -143,6 +151,21 @@ final class ConnectionReader {
     }
 
     /**
+     * After a full read buffer (more input is likely waiting), lets other connections' threads run
+     * before parsing on, so a client streaming megabytes does not keep them waiting. A virtual
+     * thread parks for a moment rather than calling {@link Thread#yield}: a yield keeps it in its
+     * carrier's own queue, ahead of work submitted from outside the pool (a writer woken by the
+     * monitor thread or the main loop, a reader woken by the poller), which is what an
+     * out-of-band answer waits for; the timed park puts it behind that work. A platform thread is
+     * time-sliced by the operating system and needs nothing.
+     */
+    private static void letOthersRun() {
+        if (Thread.currentThread().isVirtual()) {
+            LockSupport.parkNanos(YIELD_NANOS);
+        }
+    }
+
+    /**
      * The client ended its input, with a half-close or a full one (a socket cannot tell which):
      * every request read is still executed and answered, and the connection closes once the
      * answers are written. A client that is gone for good is noticed when a write to it fails,
@@ -162,6 +185,7 @@ final class ConnectionReader {
                 return false;
             }
             streamer.feed(bytes[i]);
+            messageBytes++;
             JsonResult result;
             boolean routed = false;
             while ((result = streamer.poll()) != null) {
@@ -169,7 +193,8 @@ final class ConnectionReader {
                     flow.chargeNext(input.transfer(QmpServerConfig.MemoryBudget.cost(streamer.lastValueBytes(),
                             streamer.lastValueTokens())));
                 }
-                router.route(result);
+                router.route(result, CommandEvent.beginIfEnabled(id, messageBytes));
+                messageBytes = 0;
                 flow.releaseUnclaimed();
                 routed = true;
             }

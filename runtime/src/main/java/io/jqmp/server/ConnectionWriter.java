@@ -1,14 +1,18 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
- * The writer role of one connection: its own virtual thread, {@code qmp-writer-N}, drains the
+ * The writer role of one connection: its own thread, {@code qmp-writer-N} (virtual unless the
+ * listener asks for platform threads), drains the
  * connection's outbound queue to the socket, gathering what is queued into one write, so that
  * neither the monitor thread nor the main loop ever blocks on a client.
  *
@@ -34,8 +38,10 @@ final class ConnectionWriter implements Outbound {
     private final long maxBacklog;
     private final OutputBudget budget;
     private final ServerErrors errors;
+    private final ConnectionThreads threads;
     private final Connection connection;
-    private final MpscUnboundedVarHandleArrayQueue<byte[]> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
+    /** Messages: a {@code byte[]}, or a {@link Traced} answer when a recording wants its event. */
+    private final MpscUnboundedVarHandleArrayQueue<Object> outbound = new MpscUnboundedVarHandleArrayQueue<>(16);
     /** Bytes queued and not yet written; {@link #CLOSED} (negative) once discarded. */
     private final AtomicLong backlog = new AtomicLong();
     private volatile boolean parked;
@@ -50,18 +56,19 @@ final class ConnectionWriter implements Outbound {
      * @param connection closed when writing fails or the client stops reading
      */
     ConnectionWriter(long id, Transport transport, long maxBacklog, OutputBudget budget, ServerErrors errors,
-            Connection connection) {
+            ConnectionThreads threads, Connection connection) {
         this.id = id;
         this.transport = transport;
         this.maxBacklog = maxBacklog;
         this.budget = budget;
         this.errors = errors;
+        this.threads = threads;
         this.connection = connection;
     }
 
     /** Starts the writer thread. Called once. */
     void start() {
-        thread = Thread.ofVirtual().name("qmp-writer-" + id).start(this::run);
+        thread = threads.builder().name("qmp-writer-" + id).start(this::run);
     }
 
     /**
@@ -70,6 +77,24 @@ final class ConnectionWriter implements Outbound {
      */
     @Override
     public void send(byte[] message) {
+        enqueue(message, message);
+    }
+
+    @Override
+    public void send(byte[] message, CommandEvent event) {
+        if (event == null) {
+            enqueue(message, message);
+        } else {
+            event.answered(message.length);
+            enqueue(message, new Traced(message, event));
+        }
+    }
+
+    /** An answer whose {@link CommandEvent} is committed once it is written. */
+    private record Traced(byte[] message, CommandEvent event) {
+    }
+
+    private void enqueue(byte[] message, Object item) {
         // A message is refused only when unread output already fills the bound, so a reading
         // client gets even an answer larger than the bound (memory: bound + one message).
         long before;
@@ -83,7 +108,7 @@ final class ConnectionWriter implements Outbound {
                 return;
             }
         } while (!backlog.compareAndSet(before, before + message.length));
-        outbound.offer(message);
+        outbound.offer(item);
         budget.add(message.length);
         wake();
     }
@@ -100,8 +125,7 @@ final class ConnectionWriter implements Outbound {
 
     /**
      * The connection closed: what is queued will never be written. Takes it off the output budget
-     * at once; the writer thread drops the messages as it ends ({@link #wake} it). Any thread;
-     * idempotent.
+     * at once; the writer thread drops the messages as it ends. Any thread; idempotent.
      */
     void discard() {
         long left = backlog.getAndSet(CLOSED);
@@ -110,17 +134,16 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
-    /** Writer thread: {@code bytes} were written; false when the connection was closed meanwhile. */
-    private boolean written(long bytes) {
+    /** Writer thread: {@code bytes} were written; off the budget unless the connection was closed meanwhile. */
+    private void written(long bytes) {
         long b;
         do {
             b = backlog.get();
             if (b < 0) {
-                return false; // discard() has taken them off the budget already
+                return; // discard() has taken them off the budget already
             }
         } while (!backlog.compareAndSet(b, b - bytes));
         budget.remove(bytes);
-        return true;
     }
 
     /**
@@ -177,10 +200,12 @@ final class ConnectionWriter implements Outbound {
 
     private void writeUntilClosed() {
         ByteBuffer buf = transport.newWriteBuffer(WRITE_BUFFER);
+        // Events of the answers in the buffer, committed once it is written (only while recorded).
+        List<CommandEvent> events = new ArrayList<>(0);
         try {
             while (true) {
-                byte[] msg = outbound.poll();
-                if (msg == null) {
+                Object item = outbound.poll();
+                if (item == null) {
                     String reason = closeWhenFlushed;
                     if (reason != null) {
                         connection.close(reason);
@@ -198,17 +223,30 @@ final class ConnectionWriter implements Outbound {
                 }
                 long bytes = 0;
                 do {
+                    byte[] msg;
+                    if (item instanceof Traced t) {
+                        msg = t.message();
+                        t.event().taken();
+                    } else {
+                        msg = (byte[]) item;
+                    }
                     bytes += msg.length;
                     if (msg.length > buf.remaining()) {
-                        flush(buf);
+                        flush(buf, events);
                         if (msg.length > buf.capacity()) {
                             writeInSlices(msg, buf);
+                            if (item instanceof Traced t) {
+                                t.event().written();
+                            }
                             continue;
                         }
                     }
                     buf.put(msg);
-                } while ((msg = outbound.poll()) != null);
-                flush(buf);
+                    if (item instanceof Traced t) {
+                        events.add(t.event());
+                    }
+                } while ((item = outbound.poll()) != null);
+                flush(buf, events);
                 written(bytes);
             }
         } catch (IOException e) {
@@ -241,14 +279,21 @@ final class ConnectionWriter implements Outbound {
     private void writeInSlices(byte[] msg, ByteBuffer buf) throws IOException {
         for (int off = 0; off < msg.length; off += buf.capacity()) {
             buf.put(msg, off, Math.min(buf.capacity(), msg.length - off));
-            flush(buf);
+            buf.flip();
+            writeFully(buf);
+            buf.clear();
         }
     }
 
-    private void flush(ByteBuffer buf) throws IOException {
+    /** Writes the buffer and records the events of the answers in it. */
+    private void flush(ByteBuffer buf, List<CommandEvent> events) throws IOException {
         buf.flip();
         writeFully(buf);
         buf.clear();
+        if (!events.isEmpty()) {
+            events.forEach(CommandEvent::written);
+            events.clear();
+        }
     }
 
     private void writeFully(ByteBuffer buf) throws IOException {

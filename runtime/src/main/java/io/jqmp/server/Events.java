@@ -143,6 +143,18 @@ public final class Events {
         connections.broadcast(message);
     }
 
+    /**
+     * Sends an event message as it is, e.g. one a proxy received from its upstream server with
+     * that server's timestamp, to every client in command mode: not checked against the schema,
+     * not rate-limited, written in QEMU's member order. Any thread; never blocks.
+     *
+     * @param message the whole event message, {@code event} and {@code timestamp} included
+     * @throws IllegalArgumentException the message holds a value that is not JSON
+     */
+    public void forward(Map<String, Object> message) {
+        connections.broadcast(encoder.encode(message));
+    }
+
     private void schedule(Key key, Duration period) {
         timer().schedule(() -> errors.run("event-throttle", () -> periodEnded(key, period)), period.toNanos(),
                 TimeUnit.NANOSECONDS);

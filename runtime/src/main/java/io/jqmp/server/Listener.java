@@ -22,54 +22,59 @@ import java.util.concurrent.locks.LockSupport;
 final class Listener {
     private static final System.Logger LOG = System.getLogger(Listener.class.getName());
 
-    /** Takes an accepted client: serves or refuses it. Called on the accept thread. */
+    /** Takes an accepted client: serves it with {@code threads}, or refuses it. Called on the accept thread. */
     interface Admission {
-        void admit(SocketChannel client, Endpoint endpoint);
+        void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads);
     }
 
     private final Admission admission;
     private final ServerErrors errors;
+    private final ConnectionThreads threads;
     private final ServerSocketChannel channel;
     private final Endpoint endpoint;
     private final Path socketFile;
     private Thread acceptor;
 
-    private Listener(Admission admission, ServerErrors errors, ServerSocketChannel channel, Endpoint endpoint,
-            Path socketFile) {
+    private Listener(Admission admission, ServerErrors errors, ConnectionThreads threads, ServerSocketChannel channel,
+            Endpoint endpoint, Path socketFile) {
         this.admission = admission;
         this.errors = errors;
+        this.threads = threads;
         this.channel = channel;
         this.endpoint = endpoint;
         this.socketFile = socketFile;
     }
 
     /**
-     * Binds {@code endpoint}; the returned listener's {@link #endpoint()} has the real TCP port.
+     * Binds {@code endpoint}, whose connections {@code threads} will serve; the returned listener's
+     * {@link #endpoint()} has the real TCP port.
      *
-     * @param tls the TLS settings of a {@code tls:} endpoint (null for the others)
+     * @param tls the server's TLS settings (null when it has no {@code tls:} listener)
      */
-    static Listener bind(Endpoint endpoint, Admission admission, ServerErrors errors, QmpServerConfig.Tls tls)
-            throws IOException {
+    static Listener bind(Endpoint endpoint, ConnectionThreads threads, Admission admission, ServerErrors errors,
+            QmpServerConfig.Tls tls) throws IOException {
         return switch (endpoint) {
             case Endpoint.Unix unix -> {
                 Path path = unix.path().toAbsolutePath();
-                yield new Listener(admission, errors, bindUnix(path), new Endpoint.Unix(unix.path()), path);
+                yield new Listener(admission, errors, threads, bindUnix(path), new Endpoint.Unix(unix.path()), path);
             }
             case Endpoint.Tcp tcp -> {
                 ServerSocketChannel ch = bindTcp(tcp);
                 if (!tcp.isLoopback()) {
-                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: plain TCP has no "
-                            + "authentication, anyone who can reach it controls the machine (use tls: with verify-peer)");
+                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + tcp + ", which is not a loopback address: "
+                            + "plain TCP has no authentication, anyone who can reach it controls the machine (use tls: "
+                            + "with verify-peer)");
                 }
-                yield new Listener(admission, errors, ch, new Endpoint.Tcp(tcp.host(), port(ch)), null);
+                yield new Listener(admission, errors, threads, ch, new Endpoint.Tcp(tcp.host(), port(ch)), null);
             }
             case Endpoint.Tls t -> {
                 ServerSocketChannel ch = bindTcp(t);
                 if (!t.isLoopback() && !tls.credentials().verifyPeer()) {
-                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + t + ", which is not a loopback address, without verify-peer: "
-                            + "the connection is encrypted but any client that can reach it controls the machine");
+                    LOG.log(System.Logger.Level.WARNING, "QMP listens on " + t + ", which is not a loopback address, "
+                            + "without verify-peer: the connection is encrypted but any client that can reach it "
+                            + "controls the machine");
                 }
-                yield new Listener(admission, errors, ch, new Endpoint.Tls(t.host(), port(ch)), null);
+                yield new Listener(admission, errors, threads, ch, new Endpoint.Tls(t.host(), port(ch)), null);
             }
         };
     }
@@ -171,7 +176,7 @@ final class Listener {
                 continue;
             }
             try {
-                admission.admit(client, endpoint);
+                admission.admit(client, endpoint, threads);
             } catch (RuntimeException e) {
                 errors.error("qmp-accept-" + endpoint, e);
                 closeQuietly(client);

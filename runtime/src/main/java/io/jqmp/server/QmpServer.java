@@ -28,7 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A QMP server: listeners, one reader and one writer virtual thread per connection, the
+ * A QMP server: listeners, one reader and one writer thread per connection (virtual unless the
+ * listener asks for platform threads, {@link ConnectionThreads}), the
  * {@code monitor} thread for out-of-band commands and the {@code main-loop} thread for in-band
  * ones.
  *
@@ -72,7 +73,7 @@ public final class QmpServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private QmpServer(QmpServerConfig config, Schema schema, Map<String, CommandHandler> handlers,
-            ErrorHandler errorHandler) {
+            ErrorHandler errorHandler, RequestForwarder forwarder) {
         this.config = config;
         this.schema = schema;
         this.errors = new ServerErrors(errorHandler);
@@ -85,8 +86,8 @@ public final class QmpServer implements AutoCloseable {
         this.events = new Events(schema, encoder, connections, config.throttles(), config.checkAnswers(), errors);
         this.monitor = new Monitor(config.oobQueueCapacity());
         this.mainLoop = new MainLoop(Math.toIntExact((long) config.maxConnections() * config.maxPendingInband() + 1024));
-        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), errors);
-        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), errors);
+        this.monitorRunner = new RoleRunner(monitor, config.monitorIdle().get(), config.threadPlacement(), errors);
+        this.mainLoopRunner = new RoleRunner(mainLoop, config.mainLoopIdle().get(), config.threadPlacement(), errors);
         monitor.attach(monitorRunner);
         mainLoop.attach(mainLoopRunner);
         List<String> offered = config.offerOob() ? List.of("oob") : List.of();
@@ -94,7 +95,8 @@ public final class QmpServer implements AutoCloseable {
         this.inputBudget = new InputBudget(config.memoryBudget());
         this.outputBudget = new OutputBudget(config.memoryBudget(), connections);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget, errors);
+                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget, errors,
+                forwarder);
     }
 
     /**
@@ -119,7 +121,7 @@ public final class QmpServer implements AutoCloseable {
         }
         try {
             for (Endpoint e : config.listeners()) {
-                listeners.add(Listener.bind(e, this::admit, errors, config.tls()));
+                listeners.add(Listener.bind(e, config.connectionThreads(e), this::admit, errors, config.tls()));
             }
         } catch (IOException e) {
             listeners.forEach(Listener::close);
@@ -291,7 +293,7 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /** Accept thread: serves a new client, or refuses it when the server is full or closing. */
-    private void admit(SocketChannel client, Endpoint endpoint) {
+    private void admit(SocketChannel client, Endpoint endpoint, ConnectionThreads threads) {
         if (closed.get() || connections.count() >= config.maxConnections()) {
             refusedConnections.increment();
             LOG.log(System.Logger.Level.WARNING, "refusing a connection on " + endpoint + ": " + (closed.get() ? "server stopping"
@@ -303,9 +305,22 @@ public final class QmpServer implements AutoCloseable {
             }
             return;
         }
-        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, services);
+        Connection c = new Connection(connectionIds.incrementAndGet(), client, endpoint, threads, services);
         connections.add(c);
         c.start();
+    }
+
+    /**
+     * Disconnects every client once what is queued for it is written, keeping the listeners
+     * open (a proxy whose upstream went away). Answers still to come are dropped. Any thread;
+     * never blocks.
+     *
+     * @param reason why, for the log
+     */
+    public void disconnectClients(String reason) {
+        for (Connection c : connections.snapshot()) {
+            c.closeWhenFlushed(reason);
+        }
     }
 
     /**
@@ -356,6 +371,7 @@ public final class QmpServer implements AutoCloseable {
         private static final QmpServerConfig D = QmpServerConfig.DEFAULTS;
 
         private final List<Endpoint> listeners = new ArrayList<>();
+        private final Set<Endpoint> platformListeners = new LinkedHashSet<>();
         private final List<Path> schemaFiles = new ArrayList<>();
         private final List<String> schemaResources = new ArrayList<>();
         private final List<Schema> schemas = new ArrayList<>();
@@ -365,6 +381,7 @@ public final class QmpServer implements AutoCloseable {
         private final List<Path> defineFiles = new ArrayList<>();
         private final Map<String, CommandHandler> handlers = new LinkedHashMap<>();
         private CommandHandler fallback;
+        private RequestForwarder forwarder;
         private Dialect dialect = D.dialect();
         private QmpServerConfig.Version version = D.version();
         private int maxPendingInband = D.maxPendingInband();
@@ -386,6 +403,7 @@ public final class QmpServer implements AutoCloseable {
         private TlsCredentials tlsCredentials;
         private List<String> tlsAuthz = List.of();
         private Duration tlsHandshakeTimeout = QmpServerConfig.Tls.DEFAULT_HANDSHAKE_TIMEOUT;
+        private ThreadPlacement threadPlacement = D.threadPlacement();
 
         private Builder() {
         }
@@ -410,6 +428,35 @@ public final class QmpServer implements AutoCloseable {
          */
         public Builder listen(String endpoint) {
             return listen(Endpoint.parse(endpoint));
+        }
+
+        /**
+         * Adds a listener whose connections are served by {@code threads}: {@link
+         * ConnectionThreads#PLATFORM} for a management socket whose few clients' out-of-band
+         * answers must not wait behind other connections for a carrier thread.
+         *
+         * @param endpoint where to listen
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
+         */
+        public Builder listen(Endpoint endpoint, ConnectionThreads threads) {
+            listen(endpoint);
+            if (Objects.requireNonNull(threads, "threads") == ConnectionThreads.PLATFORM) {
+                platformListeners.add(endpoint);
+            }
+            return this;
+        }
+
+        /**
+         * Adds a listener whose connections are served by {@code threads}.
+         *
+         * @param endpoint {@code unix:PATH} or {@code tcp:HOST:PORT} (port 0: any free port)
+         * @param threads  the kind of reader and writer thread of each of its connections
+         * @return this builder
+         * @throws IllegalArgumentException the endpoint cannot be parsed
+         */
+        public Builder listen(String endpoint, ConnectionThreads threads) {
+            return listen(Endpoint.parse(endpoint), threads);
         }
 
         /**
@@ -554,6 +601,19 @@ public final class QmpServer implements AutoCloseable {
         }
 
         /**
+         * Hands every request of a client that negotiated to {@code forwarder}, to be answered
+         * asynchronously (a proxy, a mock): the server then answers negotiation and malformed
+         * requests itself and nothing else; see {@link RequestForwarder}. Only with
+         * {@link Dialect#CURRENT}.
+         * @param forwarder takes every request in command mode
+         * @return this builder
+         */
+        public Builder forwarder(RequestForwarder forwarder) {
+            this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
+            return this;
+        }
+
+        /**
          * The protocol form (default {@link Dialect#CURRENT}).
          *
          * @param dialect the dialect
@@ -641,6 +701,18 @@ public final class QmpServer implements AutoCloseable {
          */
         public Builder mainLoopIdleStrategy(Supplier<IdleStrategy> idle) {
             this.mainLoopIdle = idle;
+            return this;
+        }
+
+        /**
+         * Places the {@code monitor} and {@code main-loop} threads when they start (default
+         * {@link ThreadPlacement#NONE}), e.g. on CPUs of their own.
+         *
+         * @param placement called on each of the two threads as it starts
+         * @return this builder
+         */
+        public Builder threadPlacement(ThreadPlacement placement) {
+            this.threadPlacement = placement;
             return this;
         }
 
@@ -807,7 +879,8 @@ public final class QmpServer implements AutoCloseable {
                     : QmpServerConfig.JsonLimits.fitting(memoryBudget.input());
             return new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband, maxConnections,
                     maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty, unmaskSchema,
-                    throttles, limits, xOobTest, checkAnswers, memoryBudget, tls);
+                    throttles, limits, xOobTest, checkAnswers, Set.copyOf(platformListeners), threadPlacement,
+                    memoryBudget, tls);
         }
 
         /**
@@ -820,6 +893,9 @@ public final class QmpServer implements AutoCloseable {
          */
         public QmpServer build() {
             QmpServerConfig config = config().validate();
+            if (forwarder != null && dialect != Dialect.CURRENT) {
+                throw new IllegalArgumentException("a forwarder works with dialect CURRENT only, not " + dialect);
+            }
             Set<String> allDefines = new LinkedHashSet<>(defines);
             allDefines.forEach(Defines::check);
             if (dialect == Dialect.V2_12) {
@@ -863,7 +939,7 @@ public final class QmpServer implements AutoCloseable {
                         + " (add handler(name, ...) or fallbackHandler(...))");
             }
             SchemaAssembly.checkHandlers(assembled, handled);
-            return new QmpServer(config, schema, bound, errorHandler);
+            return new QmpServer(config, schema, bound, errorHandler, forwarder);
         }
     }
 }

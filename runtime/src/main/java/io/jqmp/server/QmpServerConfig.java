@@ -37,6 +37,10 @@ import java.util.function.Supplier;
  *                         declaration, for tests and development: a misfit is logged as an error
  *                         and answered as a {@code GenericError} (results), or thrown to the emitter
  *                         (events)
+ * @param platformListeners listeners (among {@code listeners}) whose connections are served by
+ *                         platform threads ({@link ConnectionThreads#PLATFORM}); the others use
+ *                         virtual threads
+ * @param threadPlacement  places the {@code monitor} and {@code main-loop} threads when they start
  * @param memoryBudget     heap all clients together may hold (a quarter of the maximum heap each
  *                         for input and for output by default)
  * @param tls              TLS for the {@code tls:} listeners, or null when there are none
@@ -58,6 +62,8 @@ public record QmpServerConfig(
         JsonLimits jsonLimits,
         boolean xOobTest,
         boolean checkAnswers,
+        Set<Endpoint> platformListeners,
+        ThreadPlacement threadPlacement,
         MemoryBudget memoryBudget,
         Tls tls) {
 
@@ -66,13 +72,14 @@ public record QmpServerConfig(
      * {@link Version#DEFAULT}, 8 pending in-band requests, 4096 connections, 16 MiB of output
      * backlog, 4096 queued out-of-band requests, parking idle strategies, {@code oob} offered,
      * compact output, masked schema, QEMU's event throttles, QEMU's JSON limits unless the input
-     * budget is too small for them, no {@code x-oob-test}, no answer checks, a memory budget of a
-     * quarter of the maximum heap each for input and output, no TLS.
+     * budget is too small for them, no {@code x-oob-test}, no answer checks, every listener on
+     * virtual threads, no thread placement, a memory budget of a quarter of the maximum heap each
+     * for input and output, no TLS.
      */
     public static final QmpServerConfig DEFAULTS = new QmpServerConfig(List.of(), Dialect.CURRENT, Version.DEFAULT,
             8, 4096, 16L << 20, 4096, IdleStrategy::park, IdleStrategy::park, true, false, false,
-            Events.QEMU_THROTTLES, JsonLimits.fitting(MemoryBudget.ofHeap().input()), false, false,
-            MemoryBudget.ofHeap(), null);
+            Events.QEMU_THROTTLES, JsonLimits.fitting(MemoryBudget.ofHeap().input()), false, false, Set.of(),
+            ThreadPlacement.NONE, MemoryBudget.ofHeap(), null);
 
     /** The most in-band requests the main loop's queue may have to hold at once. */
     static final long MAX_QUEUED_INBAND = 1L << 26;
@@ -123,6 +130,12 @@ public record QmpServerConfig(
         requireRange("jsonLimits.maxTokenSize", jsonLimits.maxTokenSize(), 1, JsonStreamer.MAX_TOKEN_SIZE);
         requireRange("jsonLimits.maxTokenCount", jsonLimits.maxTokenCount(), 1, JsonStreamer.MAX_TOKEN_COUNT);
         requireRange("jsonLimits.maxNesting", jsonLimits.maxNesting(), 1, JsonStreamer.MAX_NESTING);
+        Objects.requireNonNull(platformListeners, "platformListeners");
+        if (!listeners.containsAll(platformListeners)) {
+            throw new IllegalArgumentException("platform-thread listeners must be among the listeners, got "
+                    + platformListeners + " for " + listeners);
+        }
+        Objects.requireNonNull(threadPlacement, "threadPlacement");
         Objects.requireNonNull(memoryBudget, "memoryBudget");
         if (jsonLimits.maxRequestCost() > memoryBudget.input()) {
             throw new IllegalArgumentException("a request at the JSON limits (" + jsonLimits.maxTokenSize() + " bytes, "
@@ -257,6 +270,16 @@ public record QmpServerConfig(
             long quarter = Math.max(1L << 20, maxHeap / 4);
             return new MemoryBudget(quarter, quarter, Duration.ofSeconds(10));
         }
+    }
+
+    /**
+     * The threads that serve connections accepted on one of the listeners.
+     *
+     * @param listener one of {@link #listeners()}
+     * @return {@link ConnectionThreads#PLATFORM} for a platform-thread listener, else virtual
+     */
+    public ConnectionThreads connectionThreads(Endpoint listener) {
+        return platformListeners.contains(listener) ? ConnectionThreads.PLATFORM : ConnectionThreads.VIRTUAL;
     }
 
     private static void requireRange(String name, long value, long min, long max) {

@@ -1,8 +1,12 @@
 package io.jqmp.server;
 
 import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.dispatch.Monitor;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -21,6 +25,10 @@ import java.util.function.Supplier;
  * reader stops at the message that queued the last one and resumes as soon as the main loop
  * takes one (before running it), so out-of-band requests still get read while it runs. A dialect
  * that drops instead ({@code dropWhenFull}) never stops reading: {@link #submit} refuses the step.
+ *
+ * <p>With a {@link RequestForwarder}, requests are answered asynchronously instead
+ * ({@link #submitForwarded}, {@link #submitForwardedOob}): in-band answers are held until those
+ * before them went out, and each frees room for the reader.
  *
  * <p>Out-of-band steps go to the monitor thread through {@link #submitOob}; they are only
  * counted, so that at the end of the client's input the reader can wait until every request it
@@ -67,6 +75,11 @@ final class RequestFlow {
     private volatile boolean inputEnded;
     private volatile Mode mode = Mode.NEGOTIATING;
     private volatile boolean closed;
+    /**
+     * Forwarded in-band requests (and errors behind them) in request order, each waiting for its
+     * answer and for those before it; guarded by itself. Empty unless the server has a forwarder.
+     */
+    private final ArrayDeque<Slot> forwarded = new ArrayDeque<>();
     /** The reader while it parks (or is about to), else null; read by whoever frees room. */
     private volatile Thread parkedReader;
 
@@ -120,24 +133,28 @@ final class RequestFlow {
     /**
      * Reader thread: hands one in-band step to the main loop. Its result, unless null, is the
      * connection's next in-band answer. Returns false, handing nothing over, when the queue is
-     * full and this dialect drops.
+     * full and this dialect drops. {@code event} (null unless recorded) is marked at each stage.
      */
-    boolean submit(Supplier<byte[]> step) {
+    boolean submit(Supplier<byte[]> step, CommandEvent event) {
         if (dropWhenFull && mode == Mode.PIPELINED && queued.get() >= maxPending) {
             return false;
         }
-        handOverInband(step);
+        handOverInband(step, event);
         return true;
     }
 
     /**
      * Reader thread: hands one out-of-band step to the monitor thread; its answer, unless null,
      * goes out as soon as it is ready. Waits (never drops) while the monitor's queue is full.
+     * {@code event} (null unless recorded) is marked at each stage.
      */
-    void submitOob(Supplier<byte[]> step) {
+    void submitOob(Supplier<byte[]> step, CommandEvent event) {
         oobInFlight.incrementAndGet();
+        if (event != null) {
+            event.queued();
+        }
         long held = takeCharge();
-        offerUntilTaken(monitor::submitOob, () -> runOob(step, held), held);
+        offerUntilTaken(monitor::submitOob, () -> runOob(step, event, held), held);
     }
 
     /**
@@ -147,9 +164,94 @@ final class RequestFlow {
     void answerInOrder(byte[] response) {
         if (inFlight.get() == 0) {
             answers.send(response);
+        } else if (forwarding()) {
+            submitForwarded().accept(response);
         } else {
-            handOverInband(() -> response);
+            handOverInband(() -> response, null);
         }
+    }
+
+    /**
+     * Reader thread: counts one in-band request that a {@link RequestForwarder} answers
+     * asynchronously. The returned completion takes its answer (null for none) from any thread,
+     * once; answers go out in request order, and each one frees room for the reader. The oldest
+     * unanswered request counts as running, the others as queued ({@code maxPending} at most).
+     */
+    Consumer<byte[]> submitForwarded() {
+        Slot slot = new Slot();
+        inFlight.incrementAndGet();
+        synchronized (forwarded) {
+            // As in QEMU, the oldest request counts as running, not queued: a client with the
+            // maximum outstanding is still read, so its out-of-band requests get through.
+            slot.running = forwarded.isEmpty();
+            if (!slot.running) {
+                queued.incrementAndGet();
+            }
+            forwarded.add(slot);
+        }
+        return answer -> completeForwarded(slot, answer);
+    }
+
+    /**
+     * Reader thread: counts one out-of-band request that a {@link RequestForwarder} answers
+     * asynchronously. The returned completion sends its answer (null for none) at once, from any
+     * thread; only its first call counts.
+     */
+    Consumer<byte[]> submitForwardedOob() {
+        oobInFlight.incrementAndGet();
+        AtomicBoolean done = new AtomicBoolean();
+        return answer -> {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            if (!closed && answer != null) {
+                answers.send(answer);
+            }
+            if (oobInFlight.decrementAndGet() == 0 && inputEnded) {
+                wakeReader();
+            }
+        };
+    }
+
+    private boolean forwarding() {
+        synchronized (forwarded) {
+            return !forwarded.isEmpty();
+        }
+    }
+
+    /** Any thread: records one answer and sends every answer that no earlier one holds back. */
+    private void completeForwarded(Slot slot, byte[] answer) {
+        synchronized (forwarded) {
+            if (slot.done) {
+                return;
+            }
+            slot.done = true;
+            slot.answer = answer;
+            Slot head;
+            while ((head = forwarded.peek()) != null && head.done) {
+                forwarded.poll();
+                if (!closed && head.answer != null) {
+                    answers.send(head.answer); // never blocks
+                }
+                if (!head.running) {
+                    queued.decrementAndGet();
+                }
+                inFlight.decrementAndGet();
+            }
+            if (head != null && !head.running) {
+                head.running = true;
+                queued.decrementAndGet();
+            }
+        }
+        wakeReader();
+    }
+
+    /** One forwarded in-band request's place in the answer order. Guarded by {@link #forwarded}. */
+    private static final class Slot {
+        boolean done;
+        /** The oldest unanswered request, counted as running rather than queued. */
+        boolean running;
+        byte[] answer;
     }
 
     /**
@@ -189,11 +291,14 @@ final class RequestFlow {
         wakeReader();
     }
 
-    private void handOverInband(Supplier<byte[]> step) {
+    private void handOverInband(Supplier<byte[]> step, CommandEvent event) {
         queued.incrementAndGet();
         inFlight.incrementAndGet();
+        if (event != null) {
+            event.queued();
+        }
         long held = takeCharge();
-        offerUntilTaken(mainLoop::submit, () -> run(step, held), held);
+        offerUntilTaken(mainLoop::submit, () -> run(step, event, held), held);
     }
 
     /**
@@ -212,21 +317,26 @@ final class RequestFlow {
     }
 
     /** The step's answer, unless null or the connection closed before it could run. */
-    private void answer(Supplier<byte[]> step) {
+    private void answer(Supplier<byte[]> step, CommandEvent event) {
         if (!closed) {
+            if (event != null) {
+                event.started();
+            }
             byte[] answer = step.get();
             if (answer != null) {
-                answers.send(answer);
+                answers.send(answer, event);
+            } else if (event != null) {
+                event.finishedWithoutAnswer();
             }
         }
     }
 
     /** Main loop: one step, counted as started before it runs and as finished after its answer. */
-    private void run(Supplier<byte[]> step, long held) {
+    private void run(Supplier<byte[]> step, CommandEvent event, long held) {
         queued.decrementAndGet();
         wakeReader();
         try {
-            answer(step);
+            answer(step, event);
         } finally {
             inputBudget.release(held);
             inFlight.decrementAndGet();
@@ -235,9 +345,9 @@ final class RequestFlow {
     }
 
     /** Monitor thread: one out-of-band step. */
-    private void runOob(Supplier<byte[]> step, long held) {
+    private void runOob(Supplier<byte[]> step, CommandEvent event, long held) {
         try {
-            answer(step);
+            answer(step, event);
         } finally {
             inputBudget.release(held);
             // Only a reader waiting for the last answers cares; a reader stopped by back-pressure

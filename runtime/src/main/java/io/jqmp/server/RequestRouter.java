@@ -1,13 +1,19 @@
 package io.jqmp.server;
 
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.protocol.ErrorClass;
 import io.jqmp.internal.wire.JsonResult;
+import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.internal.wire.Messages;
 import io.jqmp.internal.wire.Request;
+import io.jqmp.internal.wire.RequestChecker;
+import io.jqmp.protocol.QmpException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Decides, for each parsed input of one connection, who answers it: the reader itself
@@ -18,6 +24,7 @@ import java.util.Map;
  * <p>Reader thread of its connection only.
  */
 final class RequestRouter {
+    private static final System.Logger LOG = System.getLogger(RequestRouter.class.getName());
     private final DialectRules rules;
     private final Commands commands;
     private final Encoder encoder;
@@ -26,13 +33,18 @@ final class RequestRouter {
     private final Connection session;
     private final RequestFlow flow;
     private final Outbound out;
+    /** Takes every request in command mode, or null. */
+    private final RequestForwarder forwarder;
 
     /**
      * @param session the connection: its negotiation state, and the session handlers see
      * @param flow    its in-band flow control
      * @param out     its writer
+     * @param forwarder takes every request once negotiated, or null
      */
-    RequestRouter(DialectRules rules, Commands commands, Encoder encoder, Greeting greeting, Events events, Connection session, RequestFlow flow, Outbound out) {
+    RequestRouter(DialectRules rules, Commands commands, Encoder encoder, Greeting greeting, Events events, Connection session, RequestFlow flow, Outbound out,
+            RequestForwarder forwarder) {
+        this.forwarder = forwarder;
         this.rules = rules;
         this.commands = commands;
         this.encoder = encoder;
@@ -48,29 +60,101 @@ final class RequestRouter {
         out.send(greeting.bytes());
     }
 
-    /** Routes one parse result. */
-    void route(JsonResult result) {
+    /**
+     * Routes one parse result; {@code event}, null unless a recording wants it, follows the
+     * command to its answer (errors, negotiation and forwarded requests are not commands run by
+     * an executor: it is dropped for them).
+     */
+    void route(JsonResult result, CommandEvent event) {
+        if (forwarder != null && session.commandMode() && result instanceof JsonResult.Value v) {
+            forward(v.value());
+            return;
+        }
         switch (rules.check(result, session.commandMode(), session.oobEnabled())) {
-            case DialectRules.Run run -> dispatch(run.call());
-            case DialectRules.Reject reject -> {
-                byte[] answer = encoder.encode(Messages.error(reject.error(), reject.id()));
-                if (reject.inOrder()) {
-                    flow.answerInOrder(answer);
-                } else {
-                    out.send(answer);
-                }
-            }
+            case DialectRules.Run run -> dispatch(run.call(), event);
+            case DialectRules.Reject reject -> reject(reject);
         }
     }
 
-    private void dispatch(Commands.Call call) {
+    private void reject(DialectRules.Reject reject) {
+        byte[] answer = encoder.encode(Messages.error(reject.error(), reject.id()));
+        if (reject.inOrder()) {
+            flow.answerInOrder(answer);
+        } else {
+            out.send(answer);
+        }
+    }
+
+    /** Checks the request's shape (QEMU's texts) and hands it to the forwarder with a reply that keeps the order. */
+    @SuppressWarnings("unchecked")
+    private void forward(Object value) {
+        Request request;
+        try {
+            request = RequestChecker.check(value, session.oobEnabled());
+        } catch (QmpException e) {
+            reject(new DialectRules.Reject(e, RequestChecker.idOf(value), !RequestChecker.looksOutOfBand(value)));
+            return;
+        }
+        Consumer<byte[]> completion = request.outOfBand() ? flow.submitForwardedOob() : flow.submitForwarded();
+        ForwardReply reply = new ForwardReply(request, completion);
+        try {
+            forwarder.forward(new RequestForwarder.ForwardedRequest(session, request.command(),
+                    ((Map<String, Object>) value).containsKey("arguments") ? request.arguments() : null,
+                    request.outOfBand(), (Map<String, Object>) value), reply);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "forwarding " + request.command() + " failed", e);
+            reply.error(ErrorClass.GenericError.name(), Commands.internalError(request.command()));
+        }
+    }
+
+    /** Encodes a forwarded request's answer with the client's id; the first answer only. Any thread. */
+    private final class ForwardReply implements RequestForwarder.Reply {
+        private final Request request;
+        private final Consumer<byte[]> completion;
+        private final AtomicBoolean answered = new AtomicBoolean();
+
+        ForwardReply(Request request, Consumer<byte[]> completion) {
+            this.request = request;
+            this.completion = completion;
+        }
+
+        @Override
+        public void answer(Map<String, Object> answer) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            Map<String, Object> message = new LinkedHashMap<>(answer);
+            message.remove("id");
+            if (request.id() != null) {
+                message.put("id", request.id().value());
+            }
+            byte[] bytes;
+            try {
+                bytes = encoder.encode(message);
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.ERROR, "the answer to " + request.command() + " is not JSON", e);
+                bytes = encoder.encode(Messages.error(ErrorClass.GenericError, Commands.internalError(request.command()),
+                        request.id()));
+            }
+            completion.accept(bytes);
+        }
+    }
+
+    private void dispatch(Commands.Call call, CommandEvent event) {
+        Request request = call.request();
         if (!session.commandMode()) {
             // Negotiation never waits for the main loop: only qmp_capabilities is callable here.
             negotiate(call);
-        } else if (call.request().outOfBand()) {
-            flow.submitOob(() -> commands.execute(call, session, true));
-        } else if (!flow.submit(() -> commands.execute(call, session, false))) {
-            dropCommand(call.request().id());
+            return;
+        }
+        if (event != null) {
+            event.identify(request.command(), request.id() == null ? null : JsonWriter.toJson(request.id().value()),
+                    request.outOfBand());
+        }
+        if (request.outOfBand()) {
+            flow.submitOob(() -> commands.execute(call, session, true), event);
+        } else if (!flow.submit(() -> commands.execute(call, session, false), event)) {
+            dropCommand(request.id());
         }
     }
 

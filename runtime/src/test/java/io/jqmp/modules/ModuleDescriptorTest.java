@@ -56,8 +56,9 @@ class ModuleDescriptorTest {
         Set<String> required = descriptor().requires().stream()
                 .filter(r -> !r.modifiers().contains(ModuleDescriptor.Requires.Modifier.MANDATED))
                 .map(ModuleDescriptor.Requires::name).collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(Set.of("com.fasterxml.jackson.core", "com.fasterxml.jackson.jr.ob", "org.jctools.core.jdk11"),
-                required);
+        // Of the JDK's own modules only the flight recorder (the io.jqmp.Command event).
+        assertEquals(Set.of("com.fasterxml.jackson.core", "com.fasterxml.jackson.jr.ob", "org.jctools.core.jdk11",
+                "jdk.jfr"), required);
     }
 
     @Test
@@ -95,6 +96,17 @@ class ModuleDescriptorTest {
         assertTrue(serverClass.getModule().isNamed());
         assertFalse(serverClass.getModule().isExported("io.jqmp.internal.wire"));
 
+        // The flight-recorder event works from a named module that does not export its package.
+        java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+        List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
+        jdk.jfr.consumer.RecordingStream events = new jdk.jfr.consumer.RecordingStream();
+        events.enable("io.jqmp.Command").withoutThreshold();
+        events.onEvent("io.jqmp.Command", e -> {
+            commands.add(e.getString("command"));
+            recorded.countDown();
+        });
+        events.startAsync();
+
         Path sock = dir.resolve("qmp.sock");
         Object builder = serverClass.getMethod("builder").invoke(null);
         builder.getClass().getMethod("listen", String.class).invoke(builder, "unix:" + sock);
@@ -109,7 +121,10 @@ class ModuleDescriptorTest {
             assertEquals("{\"return\": {}}", in.readLine());
             assertEquals("{\"return\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"jqmp 0.1.0\"},"
                     + " \"id\": 1}", in.readLine());
+            assertTrue(recorded.await(20, java.util.concurrent.TimeUnit.SECONDS), "no io.jqmp.Command event");
+            assertEquals(List.of("query-version"), commands);
         } finally {
+            events.close();
             serverClass.getMethod("close").invoke(server);
         }
     }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,46 @@ import org.junit.jupiter.api.io.TempDir;
 class ListenerTest {
     @TempDir
     Path dir;
+
+    /** The live platform threads (virtual threads are not listed) named {@code prefix} something. */
+    static List<Thread> platformThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).toList();
+    }
+
+    @Test
+    void aManagementListenerServesItsConnectionsOnPlatformThreads() throws Exception {
+        Endpoint management = new Endpoint.Unix(dir.resolve("management.sock"));
+        try (TestServer s = new TestServer(dir, b -> b.listen(management, ConnectionThreads.PLATFORM))) {
+            try (WireClient ordinary = s.client(true)) {
+                ordinary.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 1}");
+                ordinary.expect("{\"return\": {}, \"id\": 1}");
+                assertEquals(List.of(), platformThreads("qmp-reader-"), "the default listener's reader is virtual");
+            }
+            List<Thread> threads;
+            try (WireClient c = WireClient.negotiated(management, true)) {
+                c.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 2}");
+                c.expect("{\"return\": {}, \"id\": 2}");
+                c.send("{\"execute\": \"test-count\", \"id\": 3}");
+                c.expect("{\"return\": {\"count\": 1}, \"id\": 3}");
+                threads = new ArrayList<>(platformThreads("qmp-reader-"));
+                threads.addAll(platformThreads("qmp-writer-"));
+                assertEquals(List.of("qmp-reader-2", "qmp-writer-2"), threads.stream().map(Thread::getName).sorted().toList());
+                assertTrue(threads.stream().allMatch(Thread::isDaemon), "a stuck client cannot keep the JVM alive");
+            }
+            for (Thread t : threads) {
+                t.join(WireClient.TIMEOUT.toMillis());
+                assertFalse(t.isAlive(), t.getName() + " still runs after its client left");
+            }
+        }
+    }
+
+    @Test
+    void aListenerCannotBeBothOrdinaryAndManagement() {
+        QmpServer.Builder b = QmpServer.builder().listen("unix:" + dir.resolve("a.sock"))
+                .listen("unix:" + dir.resolve("a.sock"), ConnectionThreads.PLATFORM);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().startsWith("a listener is given twice"), e.getMessage());
+    }
 
     @Test
     void unixSocketIsOwnerOnlyAndRemovedOnClose() throws Exception {
@@ -138,7 +179,7 @@ class ListenerTest {
                 QmpServerConfig.DEFAULTS.version(), 8, 4096, 16L << 20, 4096, QmpServerConfig.DEFAULTS.monitorIdle(),
                 QmpServerConfig.DEFAULTS.mainLoopIdle(), true, false, false, Events.QEMU_THROTTLES,
                 QmpServerConfig.JsonLimits.fitting(QmpServerConfig.MemoryBudget.ofHeap().input()), false, false,
-                QmpServerConfig.MemoryBudget.ofHeap(), null), built);
+                java.util.Set.of(), ThreadPlacement.NONE, QmpServerConfig.MemoryBudget.ofHeap(), null), built);
         assertFalse(built.xOobTest(), "x-oob-test lets any client hold the main loop: off unless asked for");
     }
 
@@ -147,7 +188,8 @@ class ListenerTest {
         java.util.concurrent.LinkedBlockingQueue<java.nio.channels.SocketChannel> admitted =
                 new java.util.concurrent.LinkedBlockingQueue<>();
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        Listener l = Listener.bind(new Endpoint.Unix(dir.resolve("a.sock")), (client, endpoint) -> {
+        Listener l = Listener.bind(new Endpoint.Unix(dir.resolve("a.sock")), ConnectionThreads.VIRTUAL,
+                (client, endpoint, threads) -> {
             if (calls.incrementAndGet() == 1) {
                 throw new IllegalStateException("boom"); // what a broken connection set-up would do
             }

@@ -36,7 +36,7 @@ class RequestFlowTest {
         f.commandMode(true);
         assertTrue(budget.tryReserve(5000));
         f.chargeNext(5000);
-        assertTrue(f.submit(() -> bytes("a1")));
+        assertTrue(f.submit(() -> bytes("a1"), null));
         f.releaseUnclaimed();
         assertEquals(5000, budget.used(), "the queued step holds the charge");
         mainLoop.doWork();
@@ -44,7 +44,7 @@ class RequestFlowTest {
 
         assertTrue(budget.tryReserve(3000));
         f.chargeNext(3000);
-        f.submitOob(() -> bytes("o1"));
+        f.submitOob(() -> bytes("o1"), null);
         assertEquals(3000, budget.used());
         monitor.doWork();
         assertEquals(0, budget.used());
@@ -82,7 +82,7 @@ class RequestFlowTest {
         assertTrue(f.submit(() -> {
             mayReadWhileRunning.add(f.mayRead());
             return bytes("a1");
-        }));
+        }, null));
         assertFalse(f.mayRead(), "stopped until the answer");
         mainLoop.doWork();
         assertEquals(List.of(false), mayReadWhileRunning, "still stopped while it runs");
@@ -101,7 +101,7 @@ class RequestFlowTest {
             assertTrue(f.submit(() -> {
                 mayReadWhileRunning.add(f.mayRead());
                 return bytes(answer);
-            }));
+            }, null));
         }
         assertFalse(f.mayRead(), "three waiting: stop reading");
         mainLoop.doWork();
@@ -115,23 +115,23 @@ class RequestFlowTest {
     void aDroppingDialectRefusesTheStepInsteadOfStopping() {
         RequestFlow f = flow(2, true);
         f.commandMode(true);
-        assertTrue(f.submit(() -> bytes("a1")));
-        assertTrue(f.submit(() -> bytes("a2")));
+        assertTrue(f.submit(() -> bytes("a1"), null));
+        assertTrue(f.submit(() -> bytes("a2"), null));
         assertTrue(f.mayRead());
-        assertFalse(f.submit(() -> bytes("dropped")));
+        assertFalse(f.submit(() -> bytes("dropped"), null));
         assertTrue(f.mayRead());
         assertTrue(f.awaitRoom());
         mainLoop.doWork();
         assertEquals(List.of("a1", "a2"), answers);
         assertEquals(0, suspensions.sum());
-        assertTrue(f.submit(() -> bytes("a3")), "room again");
+        assertTrue(f.submit(() -> bytes("a3"), null), "room again");
     }
 
     @Test
     void withoutOobADroppingDialectStillWaits() {
         RequestFlow f = flow(2, true);
         f.commandMode(false);
-        assertTrue(f.submit(() -> bytes("a1")));
+        assertTrue(f.submit(() -> bytes("a1"), null));
         assertFalse(f.mayRead());
     }
 
@@ -141,7 +141,7 @@ class RequestFlowTest {
         f.commandMode(true);
         f.answerInOrder(bytes("e1"));
         assertEquals(List.of("e1"), answers, "nothing pending: at once");
-        assertTrue(f.submit(() -> bytes("a1")));
+        assertTrue(f.submit(() -> bytes("a1"), null));
         f.answerInOrder(bytes("e2"));
         assertEquals(List.of("e1"), answers, "behind a1");
         mainLoop.doWork();
@@ -152,7 +152,7 @@ class RequestFlowTest {
     void aStepWithoutAnswerStillFreesItsPlace() {
         RequestFlow f = flow(8, false);
         f.commandMode(false);
-        assertTrue(f.submit(() -> null));
+        assertTrue(f.submit(() -> null, null));
         mainLoop.doWork();
         assertTrue(f.mayRead());
         assertEquals(List.of(), answers);
@@ -167,7 +167,7 @@ class RequestFlowTest {
         for (int round = 0; round < 300; round++) {
             RequestFlow f = flow(1, false);
             f.commandMode(round % 2 == 0);
-            assertTrue(f.submit(() -> bytes("a")));
+            assertTrue(f.submit(() -> bytes("a"), null));
             AtomicBoolean room = new AtomicBoolean();
             Thread reader = Thread.ofVirtual().start(() -> room.set(f.awaitRoom()));
             mainLoop.doWork();
@@ -181,9 +181,9 @@ class RequestFlowTest {
     void outOfBandStepsAreAnsweredAtOnceAndNeverStopTheReader() {
         RequestFlow f = flow(1, false);
         f.commandMode(true);
-        assertTrue(f.submit(() -> bytes("a1")));
-        f.submitOob(() -> bytes("o1"));
-        f.submitOob(() -> null);
+        assertTrue(f.submit(() -> bytes("a1"), null));
+        f.submitOob(() -> bytes("o1"), null);
+        f.submitOob(() -> null, null);
         monitor.doWork();
         assertEquals(List.of("o1"), answers, "before the in-band step");
         assertFalse(f.mayRead(), "only in-band steps count against the limit");
@@ -201,8 +201,8 @@ class RequestFlowTest {
             answers.clear();
             RequestFlow f = flow(8, false);
             f.commandMode(true);
-            assertTrue(f.submit(() -> bytes("a")));
-            f.submitOob(() -> bytes("o"));
+            assertTrue(f.submit(() -> bytes("a"), null));
+            f.submitOob(() -> bytes("o"), null);
             AtomicBoolean answered = new AtomicBoolean();
             List<String> seen = new CopyOnWriteArrayList<>();
             Thread reader = Thread.ofVirtual().start(() -> {
@@ -227,7 +227,7 @@ class RequestFlowTest {
     void aStopIsCounted() {
         RequestFlow f = flow(1, false);
         f.commandMode(true);
-        assertTrue(f.submit(() -> bytes("a")));
+        assertTrue(f.submit(() -> bytes("a"), null));
         f.close();
         assertFalse(f.awaitRoom());
         assertEquals(1, suspensions.sum());
@@ -241,7 +241,7 @@ class RequestFlowTest {
         assertTrue(f.submit(() -> {
             ran.set(true);
             return bytes("a");
-        }));
+        }, null));
         AtomicBoolean room = new AtomicBoolean(true);
         Thread reader = Thread.ofVirtual().start(() -> room.set(f.awaitRoom()));
         f.close();

@@ -117,7 +117,7 @@ final class ConnectionsScenario implements Scenario {
             OobProber prober = new OobProber(0, target.endpoint(), 500_000, oobFaults::add);
             ctx.status(() -> String.format("holding %,d  oob probes %,d  p99 %.0f us", held, oob.getTotalCount(),
                     oob.getValueAtPercentile(99) / 1000.0));
-            prober.start(oob);
+            prober.start(oob, "connections");
             // At least half a second of probes, even when opening took the whole phase (a slow machine).
             Stress.runUntil(Math.max(ctx.deadlineNanos() - 1_000_000_000L, System.nanoTime() + 500_000_000L),
                     () -> prober.checkStalled(FloodScenario.STALL_LIMIT_NANOS));

@@ -53,7 +53,7 @@ final class FloodScenario implements Scenario {
                     flooders.stream().mapToLong(InbandFlooder::answered).sum(), oob.getTotalCount(),
                     oob.getValueAtPercentile(99) / 1000.0, inbandFaults.size() + oobFaults.size()));
             flooders.forEach(InbandFlooder::start);
-            probers.forEach(p -> p.start(oob));
+            probers.forEach(p -> p.start(oob, "flood"));
             long stopAt = Math.max(start + 1_000_000_000L, ctx.deadlineNanos() - DRAIN_NANOS);
             Stress.runUntil(stopAt, () -> probers.forEach(p -> p.checkStalled(STALL_LIMIT_NANOS)));
             flooders.forEach(InbandFlooder::stopSending);

@@ -57,28 +57,39 @@ final class HostileScenario implements Scenario {
     @Override
     public ScenarioResult run(ScenarioContext ctx) throws Exception {
         ScenarioResult result = new ScenarioResult(name(), description());
+        ConcurrentLinkedQueue<String> inbandFaults = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> oobFaults = new ConcurrentLinkedQueue<>();
         try (Target target = Target.open(ctx, 256, OUTPUT_BACKLOG)) {
             Endpoint ep = target.endpoint();
             result.metric("target", target.describe()).metric("well-behaved flooders", WELL_BEHAVED)
-                    .metric("probers", FloodScenario.PROBERS).metric("output backlog limit, bytes", OUTPUT_BACKLOG);
+                    .metric("probers per socket", FloodScenario.PROBERS).metric("output backlog limit, bytes", OUTPUT_BACKLOG);
             Map<?, ?> heapStart = target.measure();
-            WellBehavedClients wellBehaved = new WellBehavedClients(ep, WELL_BEHAVED);
-            ConcurrentLinkedQueue<String> inbandFaults = wellBehaved.inbandFaults;
-            ConcurrentLinkedQueue<String> oobFaults = wellBehaved.oobFaults;
-            ConcurrentHistogram baseline = new ConcurrentHistogram(3);
-            ConcurrentHistogram hostile = new ConcurrentHistogram(3);
+            List<InbandFlooder> flooders = new ArrayList<>();
+            for (int i = 0; i < WELL_BEHAVED; i++) {
+                flooders.add(new InbandFlooder(i, ep, FloodScenario.WINDOW, "well-behaved", inbandFaults::add));
+            }
+            // The same probers on the shared socket (virtual threads, as the hostile clients) and,
+            // in-process, on the management socket (platform threads).
+            List<ProbeGroup> groups = new ArrayList<>();
+            groups.add(ProbeGroup.open("", ep, 0, oobFaults));
+            if (target.management() != null) {
+                groups.add(ProbeGroup.open("management socket: ", target.management(), FloodScenario.PROBERS, oobFaults));
+            }
+            List<OobProber> probers = groups.stream().flatMap(g -> g.probers().stream()).toList();
+            ProbeGroup shared = groups.get(0);
             long start = System.nanoTime();
             long phase = Math.max(500_000_000L, (ctx.deadlineNanos() - FloodScenario.DRAIN_NANOS - 2_000_000_000L - start) / 2);
             String[] phaseName = {"baseline"};
             ctx.status(() -> String.format("%s  in-band %,d  oob p99 base %.0f us / hostile %.0f us  bad inputs %,d  faults %d",
-                    phaseName[0], wellBehaved.answered(),
-                    baseline.getValueAtPercentile(99) / 1000.0, hostile.getValueAtPercentile(99) / 1000.0,
+                    phaseName[0], flooders.stream().mapToLong(InbandFlooder::answered).sum(),
+                    shared.baseline().getValueAtPercentile(99) / 1000.0, shared.hostile().getValueAtPercentile(99) / 1000.0,
                     badInputsAnswered.get(), inbandFaults.size() + oobFaults.size() + badInputFaults.size()));
-            wellBehaved.start(baseline);
-            wellBehaved.runUntil(start + phase);
+            flooders.forEach(InbandFlooder::start);
+            groups.forEach(ProbeGroup::startBaseline);
+            Stress.runUntil(start + phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
 
             phaseName[0] = "hostile";
-            wellBehaved.record(hostile);
+            groups.forEach(ProbeGroup::recordHostile);
             hostileRunning = true;
             List<Thread> attackers = new ArrayList<>();
             attackers.add(start("never-reader-0", () -> neverReader(ep)));
@@ -88,10 +99,16 @@ final class HostileScenario implements Scenario {
             attackers.add(start("garbage", () -> garbage(ep, ctx.options().seed())));
             attackers.add(start("oversized", () -> oversized(ep)));
             attackers.add(start("reconnector", () -> reconnector(ep)));
-            wellBehaved.runUntil(start + 2 * phase);
+            Stress.runUntil(start + 2 * phase, () -> probers.forEach(p -> p.checkStalled(FloodScenario.STALL_LIMIT_NANOS)));
             hostileRunning = false;
             phaseName[0] = "draining";
-            long lost = wellBehaved.stop(System.nanoTime() + FloodScenario.DRAIN_NANOS);
+            flooders.forEach(InbandFlooder::stopSending);
+            probers.forEach(OobProber::stop);
+            long lost = 0;
+            long drainDeadline = System.nanoTime() + FloodScenario.DRAIN_NANOS;
+            for (InbandFlooder f : flooders) {
+                lost += f.finish(drainDeadline);
+            }
             // An attacker checks the phase between requests, so it may still wait for one answer
             // (ANSWER_TIMEOUT) after sending at most 1 MiB: give it that, so a missing answer is
             // reported as such.
@@ -108,7 +125,7 @@ final class HostileScenario implements Scenario {
             String alive = aliveCheck(ep);
             Map<?, ?> heapEnd = target.measure();
 
-            long answered = wellBehaved.answered();
+            long answered = flooders.stream().mapToLong(InbandFlooder::answered).sum();
             result.metric("well-behaved in-band answered", answered)
                     .metric("bad inputs sent", badInputsSent.get())
                     .metric("bad inputs answered as prescribed", badInputsAnswered.get())
@@ -116,20 +133,13 @@ final class HostileScenario implements Scenario {
                     .metric("clients vanished mid-command", vanished.get())
                     .metric("oversized requests answered", oversized.get())
                     .metric("reconnects", reconnects.get());
-            result.latency("oob baseline (well-behaved only)", baseline);
-            result.latency("oob with hostile clients", hostile);
-            ScenarioResult.Latency b = ScenarioResult.Latency.ofNanos(baseline);
-            ScenarioResult.Latency h = ScenarioResult.Latency.ofNanos(hostile);
-            double ratio = b.p99() > 0 ? Math.round(h.p99() / b.p99() * 100) / 100.0 : Double.NaN;
-            result.metric("oob p99 ratio hostile/baseline", ratio);
-            result.note(String.format("target: well-behaved OOB p99 with hostile clients within 2x of the baseline: "
-                    + "%.1f us vs %.1f us = %.2fx — %s", h.p99(), b.p99(), ratio, ratio <= 2.0 ? "met" : "NOT met"));
+            groups.forEach(g -> g.report(result));
             long hs = Target.number(heapStart, "heap-used");
             long he = Target.number(heapEnd, "heap-used");
             result.metric("heap at start (after GC), MiB", Stress.mib(hs)).metric("heap at end (after GC), MiB", Stress.mib(he));
 
-            long probesSent = wellBehaved.probesSent();
-            long probesAnswered = wellBehaved.probesAnswered();
+            long probesSent = probers.stream().mapToLong(OobProber::sent).sum();
+            long probesAnswered = probers.stream().mapToLong(OobProber::answered).sum();
             result.invariant("the server stays up", alive == null, alive == null ? "a new client negotiated and got in-band "
                     + "and out-of-band answers after the attack" : alive);
             result.invariant("well-behaved in-band answers correct, none lost, duplicated or reordered",
@@ -145,6 +155,45 @@ final class HostileScenario implements Scenario {
                                     HEAP_BOUND >> 20));
         }
         return result;
+    }
+
+    /**
+     * Probers on one socket, with a histogram for the baseline and one for the hostile phase.
+     * {@code label} prefixes its report lines and its probes' phase names (empty for the shared socket).
+     */
+    record ProbeGroup(String label, List<OobProber> probers, ConcurrentHistogram baseline, ConcurrentHistogram hostile) {
+        static ProbeGroup open(String label, Endpoint ep, int firstIndex, ConcurrentLinkedQueue<String> faults)
+                throws IOException {
+            List<OobProber> probers = new ArrayList<>();
+            for (int i = 0; i < FloodScenario.PROBERS; i++) {
+                probers.add(new OobProber(firstIndex + i, ep, FloodScenario.PROBE_INTERVAL_NANOS, faults::add));
+            }
+            return new ProbeGroup(label, probers, new ConcurrentHistogram(3), new ConcurrentHistogram(3));
+        }
+
+        void startBaseline() {
+            probers.forEach(p -> p.start(baseline, label + "baseline"));
+        }
+
+        void recordHostile() {
+            probers.forEach(p -> p.record(hostile, label + "hostile"));
+        }
+
+        /** The two latencies, their p50 and p99 ratios and the targets (p50 within 1.5x, p99 within 2x). */
+        void report(ScenarioResult result) {
+            result.latency(label + "oob baseline (well-behaved only)", baseline);
+            result.latency(label + "oob with hostile clients", hostile);
+            ScenarioResult.Latency b = ScenarioResult.Latency.ofNanos(baseline);
+            ScenarioResult.Latency h = ScenarioResult.Latency.ofNanos(hostile);
+            double p50 = b.p50() > 0 ? Math.round(h.p50() / b.p50() * 100) / 100.0 : Double.NaN;
+            double p99 = b.p99() > 0 ? Math.round(h.p99() / b.p99() * 100) / 100.0 : Double.NaN;
+            result.metric(label + "oob p50 ratio hostile/baseline", p50);
+            result.metric(label + "oob p99 ratio hostile/baseline", p99);
+            result.note(String.format("target: %swell-behaved OOB p50 with hostile clients within 1.5x of the baseline: "
+                    + "%.1f us vs %.1f us = %.2fx — %s", label, h.p50(), b.p50(), p50, p50 <= 1.5 ? "met" : "NOT met"));
+            result.note(String.format("target: %swell-behaved OOB p99 with hostile clients within 2x of the baseline: "
+                    + "%.1f us vs %.1f us = %.2fx — %s", label, h.p99(), b.p99(), p99, p99 <= 2.0 ? "met" : "NOT met"));
+        }
     }
 
     private static Thread start(String name, Runnable r) {

@@ -114,11 +114,11 @@ final class MemoryScenario implements Scenario {
                         + "limit errors %,d  cut off %,d", phaseName[0],
                 wellBehaved.answered(), baseline.getValueAtPercentile(99) / 1000.0,
                 hostile.getValueAtPercentile(99) / 1000.0, streamedMiB.get(), limitErrors.get(), cutOff.get()));
-        wellBehaved.start(baseline);
+        wellBehaved.start(baseline, "baseline");
         wellBehaved.runUntil(start + phase);
 
         phaseName[0] = "attack";
-        wellBehaved.record(hostile);
+        wellBehaved.record(hostile, "attack");
         attacking = true;
         List<Thread> attackers = new ArrayList<>();
         for (int i = 0; i < STREAMERS; i++) {

@@ -23,6 +23,8 @@ final class OobProber {
     private final long intervalNanos;
     private final Consumer<String> violations;
     private volatile ConcurrentHistogram histogram;
+    /** Names the probes' {@link ProbeEvent}s, so a recording can be split like the histograms. */
+    private volatile String phase;
     private volatile boolean running = true;
     private volatile long inFlightSince; // 0 when no probe is outstanding
     private final AtomicLong sent = new AtomicLong();
@@ -36,15 +38,17 @@ final class OobProber {
         this.violations = violations;
     }
 
-    /** Starts probing into {@code h}. */
-    void start(ConcurrentHistogram h) {
+    /** Starts probing into {@code h}, the probes of {@code phaseName}. */
+    void start(ConcurrentHistogram h, String phaseName) {
         histogram = h;
+        phase = phaseName;
         thread = Thread.ofPlatform().daemon().name("oob-prober-" + index).start(this::loop);
     }
 
-    /** Records the next probes into {@code h} (to split a run into phases). */
-    void record(ConcurrentHistogram h) {
+    /** Records the next probes into {@code h}, the probes of {@code phaseName} (to split a run into phases). */
+    void record(ConcurrentHistogram h, String phaseName) {
         histogram = h;
+        phase = phaseName;
     }
 
     private void loop() {
@@ -52,6 +56,8 @@ final class OobProber {
         try {
             while (running) {
                 String id = "p" + index + "-" + n++;
+                ProbeEvent event = new ProbeEvent();
+                event.begin();
                 long t0 = System.nanoTime();
                 inFlightSince = t0;
                 sent.incrementAndGet();
@@ -59,6 +65,11 @@ final class OobProber {
                 Object m = conn.readMessage();
                 long t1 = System.nanoTime();
                 inFlightSince = 0;
+                if (event.shouldCommit()) {
+                    event.requestId = "\"" + id + "\"";
+                    event.phase = phase;
+                    event.commit();
+                }
                 if (m == QmpConnection.EOF) {
                     if (running) {
                         violations.accept("prober " + index + ": the server closed the connection");

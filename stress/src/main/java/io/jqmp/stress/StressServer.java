@@ -2,6 +2,7 @@ package io.jqmp.stress;
 
 import io.jqmp.schema.Declaration;
 import io.jqmp.schema.Schema;
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import java.io.IOException;
@@ -13,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * The server the scenarios run against when no external target is given: a jqmp {@link QmpServer}
- * on a Unix socket with a small schema of its own.
+ * on a Unix socket with a small schema of its own, and a management socket next to it whose
+ * connections are served by platform threads ({@link ConnectionThreads#PLATFORM}).
  *
  * <ul>
  *   <li>{@code stress-probe} (allow-oob): answers {@code {}}; the out-of-band latency probe.</li>
@@ -39,10 +41,12 @@ public final class StressServer implements AutoCloseable {
 
     private final QmpServer server;
     private final Endpoint endpoint;
+    private final Endpoint management;
 
-    private StressServer(QmpServer server, Endpoint endpoint) {
+    private StressServer(QmpServer server, Endpoint endpoint, Endpoint management) {
         this.server = server;
         this.endpoint = endpoint;
+        this.management = management;
     }
 
     /** The schema the scenarios rely on; any server that declares it (and handles it alike) is a valid target. */
@@ -60,7 +64,8 @@ public final class StressServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server on {@code unix:DIR/stress.sock}.
+     * Starts a server on {@code unix:DIR/stress.sock}, with the management socket
+     * {@code unix:DIR/management.sock}.
      *
      * @param maxConnections clients served at once
      * @param maxOutputBacklog unread output per client before it is disconnected
@@ -68,14 +73,16 @@ public final class StressServer implements AutoCloseable {
      */
     public static StressServer start(Path dir, int maxConnections, long maxOutputBacklog) throws IOException {
         Endpoint endpoint = new Endpoint.Unix(dir.resolve("stress.sock"));
+        Endpoint management = new Endpoint.Unix(dir.resolve("management.sock"));
         QmpServer[] self = new QmpServer[1];
-        QmpServer server = install(QmpServer.builder().listen(endpoint), () -> self[0])
+        QmpServer server = install(QmpServer.builder().listen(endpoint)
+                .listen(management, ConnectionThreads.PLATFORM), () -> self[0])
                 .maxConnections(maxConnections)
                 .maxOutputBacklog(maxOutputBacklog)
                 .build();
         self[0] = server;
         server.start();
-        return new StressServer(server, endpoint);
+        return new StressServer(server, endpoint, management);
     }
 
     /**
@@ -123,6 +130,11 @@ public final class StressServer implements AutoCloseable {
     /** Where the server listens. */
     public Endpoint endpoint() {
         return endpoint;
+    }
+
+    /** The management socket: platform threads serve its connections. */
+    public Endpoint management() {
+        return management;
     }
 
     /** The running server. */

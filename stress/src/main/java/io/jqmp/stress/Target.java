@@ -35,6 +35,11 @@ final class Target implements AutoCloseable {
         return endpoint;
     }
 
+    /** The in-process server's management socket (platform threads), or null for an external target. */
+    Endpoint management() {
+        return local == null ? null : local.management();
+    }
+
     /** The in-process server, or null for an external target. */
     QmpServer server() {
         return local == null ? null : local.server();

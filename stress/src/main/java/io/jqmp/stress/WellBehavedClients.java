@@ -32,15 +32,15 @@ final class WellBehavedClients {
         }
     }
 
-    /** Starts flooding and probing, recording the probes' round trips into {@code probes}. */
-    void start(ConcurrentHistogram probes) {
+    /** Starts flooding and probing, recording the probes' round trips into {@code probes}, phase {@code phase}. */
+    void start(ConcurrentHistogram probes, String phase) {
         flooders.forEach(InbandFlooder::start);
-        probers.forEach(p -> p.start(probes));
+        probers.forEach(p -> p.start(probes, phase));
     }
 
-    /** From now on, records the probes into {@code probes} (the next phase). */
-    void record(ConcurrentHistogram probes) {
-        probers.forEach(p -> p.record(probes));
+    /** From now on, records the probes into {@code probes} (the next phase, {@code phase}). */
+    void record(ConcurrentHistogram probes, String phase) {
+        probers.forEach(p -> p.record(probes, phase));
     }
 
     /** Waits until {@code stopAtNanos}, reporting every probe that stalls past the limit. */

@@ -1,6 +1,7 @@
 package io.jqmp.internal.dispatch;
 
 import io.jqmp.server.IdleStrategy;
+import io.jqmp.server.ThreadPlacement;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,6 +22,7 @@ public final class RoleRunner implements AutoCloseable {
 
     private final Role role;
     private final IdleStrategy idle;
+    private final ThreadPlacement placement;
     private final RoleErrors errors;
     private final Thread thread;
     private volatile boolean running = true;
@@ -29,8 +31,17 @@ public final class RoleRunner implements AutoCloseable {
     private volatile long errorCount;
 
     public RoleRunner(Role role, IdleStrategy idle, RoleErrors errors) {
+        this(role, idle, ThreadPlacement.NONE, errors);
+    }
+
+    /**
+     * A runner whose thread {@code placement} places (e.g. on a CPU of its own) when it starts,
+     * and which reports what escapes the role to {@code errors}.
+     */
+    public RoleRunner(Role role, IdleStrategy idle, ThreadPlacement placement, RoleErrors errors) {
         this.role = role;
         this.idle = idle;
+        this.placement = placement;
         this.errors = errors;
         this.thread = Thread.ofPlatform().name(role.roleName()).daemon(true).unstarted(this::run);
     }
@@ -59,6 +70,7 @@ public final class RoleRunner implements AutoCloseable {
     }
 
     private void run() {
+        ThreadPlacement.Placed placed = place();
         try {
             role.onStart();
             while (running) {
@@ -92,6 +104,21 @@ public final class RoleRunner implements AutoCloseable {
             } catch (RuntimeException e) {
                 errors.error(role.roleName(), e);
             }
+            try {
+                placed.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, role.roleName() + ": undoing its placement failed", e);
+            }
+        }
+    }
+
+    /** The placement of this thread; a placement that throws is logged and the thread runs unplaced. */
+    private ThreadPlacement.Placed place() {
+        try {
+            return placement.place(role.roleName());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, role.roleName() + ": could not place the thread; it runs where the system puts it", e);
+            return () -> { };
         }
     }
 
