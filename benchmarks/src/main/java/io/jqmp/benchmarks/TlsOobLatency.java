@@ -47,7 +47,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @Fork(value = 1, jvmArgsAppend = {"-Xms256m", "-Xmx256m"})
 @State(Scope.Benchmark)
 public class TlsOobLatency {
-    private static final char[] PASSWORD = "bench".toCharArray();
+    private static final char[] PASSWORD = "jqmp-bench".toCharArray(); // keytool wants 6 characters or more
 
     @Param({"tcp", "tls"})
     public String transport;
