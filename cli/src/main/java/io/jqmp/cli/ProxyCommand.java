@@ -5,6 +5,7 @@ import io.jqmp.proxy.ProxyPolicy;
 import io.jqmp.proxy.QmpProxy;
 import io.jqmp.proxy.Recorder;
 import io.jqmp.server.Endpoint;
+import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ final class ProxyCommand {
     }
 
     static final String USAGE = """
-            usage: jqmp proxy --to unix:PATH|tcp:HOST:PORT [--qmp unix:PATH|tcp:HOST:PORT]... [OPTIONS]
+            usage: jqmp proxy --to ENDPOINT [--qmp ENDPOINT]... [OPTIONS]    (ENDPOINT: unix:PATH, tcp:HOST:PORT or tls:HOST:PORT)
 
             Serves any number of QMP clients on one upstream QMP server (QEMU or jqmp): each client
             gets the upstream's greeting and negotiates on its own; in-band requests of all clients
@@ -28,8 +29,14 @@ final class ProxyCommand {
             rewritten so clients may reuse each other's; events go to every client.
 
               --to ENDPOINT        the upstream QMP server (required)
-              --qmp ENDPOINT       listen on unix:PATH or tcp:HOST:PORT (repeatable; default
-                                   unix:./jqmp-proxy.sock)
+              --qmp ENDPOINT       listen on unix:PATH, tcp:HOST:PORT or tls:HOST:PORT (repeatable;
+                                   default unix:./jqmp-proxy.sock)
+              --to-tls-creds DIR   for a tls: upstream: ca-cert.pem and, when it verifies clients,
+                                   client-cert.pem and client-key.pem (as 'jqmp call --tls-creds')
+              --tls-creds DIR      for tls: listeners: server-cert.pem, server-key.pem and, with
+                                   verify-peer, ca-cert.pem (as 'jqmp serve --tls-creds')
+              --tls-verify-peer on|off  require client certificates signed by ca-cert.pem (default on)
+              --tls-authz NAME     serve only TLS clients whose certificate names NAME (repeatable)
               --allow PATTERN      pass only commands matching a glob (* and ?; repeatable)
               --deny PATTERN       refuse commands matching a glob (repeatable; wins over --allow)
               --read-only          pass only query-* and %s
@@ -44,7 +51,8 @@ final class ProxyCommand {
             Refused requests get a GenericError saying which rule refused them.
             """.formatted(String.join(", ", ProxyPolicy.READ_ONLY_SAFE));
 
-    private static final Set<String> VALUED = Set.of("--to", "--qmp", "--allow", "--deny", "--max-backoff", "--record");
+    private static final Set<String> VALUED = Set.of("--to", "--qmp", "--allow", "--deny", "--max-backoff", "--record",
+            "--to-tls-creds", "--tls-creds", "--tls-verify-peer", "--tls-authz");
     private static final Set<String> FLAGS = Set.of("--read-only", "--reconnect", "--keep-clients");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -86,7 +94,7 @@ final class ProxyCommand {
                 }
             }
             config = new QmpProxy.Config(upstream, listen, policy, args.flag("--reconnect"), args.flag("--keep-clients"),
-                    backoff, recorder);
+                    backoff, recorder, tls(args, upstream, listen));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -123,5 +131,37 @@ final class ProxyCommand {
         if (r != null) {
             r.close();
         }
+    }
+
+    /**
+     * The TLS options, each checked against the endpoints it is for: {@code --to-tls-creds} goes
+     * with a {@code tls:} upstream, {@code --tls-creds} with {@code tls:} listeners.
+     */
+    private static QmpProxy.Tls tls(Args args, Endpoint upstream, List<Endpoint> listen) {
+        String toCreds = args.get("--to-tls-creds", null);
+        boolean tlsUpstream = upstream instanceof Endpoint.Tls;
+        if (tlsUpstream != (toCreds != null)) {
+            throw new IllegalArgumentException(tlsUpstream ? "the upstream " + upstream + " is a TLS endpoint: give"
+                    + " --to-tls-creds DIR (a directory with ca-cert.pem, and client-cert.pem and client-key.pem"
+                    + " when the upstream verifies clients)"
+                    : "--to-tls-creds is for a tls:HOST:PORT upstream, not " + upstream);
+        }
+        String creds = args.get("--tls-creds", null);
+        boolean tlsListener = listen.stream().anyMatch(e -> e instanceof Endpoint.Tls);
+        if (tlsListener != (creds != null)) {
+            throw new IllegalArgumentException(tlsListener ? "a --qmp tls:HOST:PORT listener needs --tls-creds DIR"
+                    + " (server-cert.pem, server-key.pem and, with verify-peer, ca-cert.pem)"
+                    : "--tls-creds is for --qmp tls:HOST:PORT listeners, and there is none (for a tls: upstream"
+                    + " use --to-tls-creds)");
+        }
+        String verify = args.get("--tls-verify-peer", "on");
+        if (!verify.equals("on") && !verify.equals("off")) {
+            throw new IllegalArgumentException("--tls-verify-peer takes on or off, got '" + verify + "'");
+        }
+        return new QmpProxy.Tls(
+                toCreds == null ? null : TlsCredentials.fromDirectory(Path.of(toCreds), TlsCredentials.Side.CLIENT, true),
+                creds == null ? null : TlsCredentials.fromDirectory(Path.of(creds), TlsCredentials.Side.SERVER,
+                        verify.equals("on")),
+                args.all("--tls-authz"));
     }
 }

@@ -9,6 +9,7 @@ import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
 import io.jqmp.server.RequestForwarder;
+import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,6 +51,22 @@ public final class QmpProxy implements AutoCloseable {
     private static final Duration NO_TIMEOUT = Duration.ofDays(365);
 
     /**
+     * TLS for the proxy's two sides, each checked by the library as for any client or server.
+     *
+     * @param upstream  client credentials for a {@code tls:} upstream, or null
+     * @param listeners server credentials for {@code tls:} listeners, or null
+     * @param authz     client certificate names the listeners accept (empty: any the CA signed)
+     */
+    public record Tls(TlsCredentials upstream, TlsCredentials listeners, List<String> authz) {
+        /** No TLS on either side. */
+        public static final Tls NONE = new Tls(null, null, List.of());
+
+        public Tls {
+            authz = List.copyOf(authz);
+        }
+    }
+
+    /**
      * The proxy's settings.
      *
      * @param upstream     the QMP server to connect to
@@ -59,10 +76,28 @@ public final class QmpProxy implements AutoCloseable {
      * @param keepClients  whether clients stay connected while the upstream is away
      * @param maxBackoff   the longest wait between reconnection attempts
      * @param recorder     where traffic is recorded, or null
+     * @param tls          credentials for a {@code tls:} upstream and {@code tls:} listeners
      */
     public record Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
-                         boolean keepClients, Duration maxBackoff, Recorder recorder) {
+                         boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls) {
+        /**
+         * Settings without TLS.
+         *
+         * @param upstream    the QMP server to connect to
+         * @param listen      where clients connect
+         * @param policy      which commands pass
+         * @param reconnect   whether to reconnect after the upstream went away
+         * @param keepClients whether clients stay connected while the upstream is away
+         * @param maxBackoff  the longest wait between reconnection attempts
+         * @param recorder    where traffic is recorded, or null
+         */
+        public Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
+                      boolean keepClients, Duration maxBackoff, Recorder recorder) {
+            this(upstream, listen, policy, reconnect, keepClients, maxBackoff, recorder, Tls.NONE);
+        }
+
         public Config {
+            Objects.requireNonNull(tls, "tls");
             Objects.requireNonNull(upstream, "upstream");
             listen = List.copyOf(listen);
             if (listen.isEmpty()) {
@@ -108,6 +143,10 @@ public final class QmpProxy implements AutoCloseable {
                 .offerOob(client.offeredCapabilities().contains("oob"))
                 .forwarder(proxy::forward);
         config.listen().forEach(b::listen);
+        if (config.tls().listeners() != null) {
+            b.tls(config.tls().listeners());
+        }
+        b.tlsAuthz(config.tls().authz());
         QmpServer server = b.build();
         proxy.server = server;
         if (config.recorder() != null) {
@@ -146,10 +185,13 @@ public final class QmpProxy implements AutoCloseable {
     }
 
     private QmpClient connectUpstream() throws QmpConnectionException {
-        QmpClient client = QmpClient.builder(config.upstream())
+        QmpClient.Builder b = QmpClient.builder(config.upstream())
                 .commandTimeout(NO_TIMEOUT)
-                .onEventInReader(this::event)
-                .connect();
+                .onEventInReader(this::event);
+        if (config.tls().upstream() != null) {
+            b.tls(config.tls().upstream());
+        }
+        QmpClient client = b.connect();
         upstream = client;
         return client;
     }
