@@ -220,23 +220,22 @@ public final class BenchReport {
                 say("comparing with " + qemuVersion + " (" + binary.get() + ")");
             }
             runRounds();
-            if (onlyRounds) {
-                return;
+            if (!onlyRounds) {
+                runLatency();
+                // A second QEMU with 64 monitors for the throughput shapes (one client per monitor).
+                if (binary.isPresent()) {
+                    latencyQemu.close();
+                    latencyQemu = null;
+                    throughputQemu = Qemu.start(binary.get(), 64);
+                    qemuPattern = throughputQemu.endpointPattern();
+                }
+                runThroughput();
+                if (throughputQemu != null) {
+                    throughputQemu.close();
+                    throughputQemu = null;
+                }
+                runMicro();
             }
-            runLatency();
-            // A second QEMU with 64 monitors for the throughput shapes (one client per monitor).
-            if (binary.isPresent()) {
-                latencyQemu.close();
-                latencyQemu = null;
-                throughputQemu = Qemu.start(binary.get(), 64);
-                qemuPattern = throughputQemu.endpointPattern();
-            }
-            runThroughput();
-            if (throughputQemu != null) {
-                throughputQemu.close();
-                throughputQemu = null;
-            }
-            runMicro();
         } finally {
             if (latencyQemu != null) {
                 latencyQemu.close();

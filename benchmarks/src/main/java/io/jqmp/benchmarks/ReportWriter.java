@@ -77,8 +77,13 @@ final class ReportWriter {
         line("## Reproduce");
         line("");
         line("```sh");
-        line("./jqmp bench --quick     # about 3 minutes: the headline set");
-        line("./jqmp bench             # about 20 minutes: every variant, queue hand-off, framing");
+        line("./jqmp bench --quick     # about 10 minutes: the headline rounds (3) and set");
+        line("./jqmp bench             # about 45 minutes: 5 rounds, every variant, queue hand-off, framing");
+        line("# a previous build in the rounds (a class path with its runtime and a BenchServer), or this one with other flags:");
+        line("./jqmp bench --only-rounds --baseline OLD_CLASSPATH --baseline-name 'previous build'");
+        line("./jqmp bench --quick --only-rounds --baseline benchmarks/target/benchmarks.jar --baseline-jvm '-XX:+UseZGC'");
+        line("# where the tail goes (JFR), one load at a time: idle, light, heavy, blocked");
+        line("java -cp benchmarks/target/benchmarks.jar io.jqmp.benchmarks.TailAttribution light 20 light.jfr platform");
         line("# one benchmark, with JMH's own options:");
         line("java -jar benchmarks/target/benchmarks.jar OobLatency -p load=saturated -p loaders=16 -p idle=spin");
         line("# against a QEMU with one monitor per connection (0 = prober, 1.. = loaders or the blocker):");
@@ -540,6 +545,12 @@ final class ReportWriter {
                 + " matched by its numeric id, no JSON parsing), the same for jqmp, QEMU and the echo server, so"
                 + " differences are the servers'. One sample = one request written and its answer read (JMH"
                 + " `Mode.SampleTime`); percentiles come from JMH's sample histogram via HdrHistogram.");
+        line("- The headline rounds run every server in a process of its own: jqmp as `BenchServer` (the embedded"
+                + " benchmark server in a JVM of its own), a previous build's `BenchServer` with `--baseline`, QEMU;"
+                + " the prober and the loaders (one platform thread per loader connection) run in the benchmark's"
+                + " JMH fork. Each round measures every load on every server, one JMH fork per case; the medians"
+                + " are over the rounds, and a ratio is the median of the rounds' ratios, so the servers are"
+                + " compared within a round (the machine's load changes between rounds).");
         line("- The echo floor (`EchoFloor`) answers each line by writing it back from the thread that read it:"
                 + " no parsing, no hand-off.");
         line("- The embedded jqmp server, its loaders and the prober share this JVM and the machine's "
