@@ -50,6 +50,9 @@ final class ServeCommand {
               --management ENDPOINT   listen on ENDPOINT with a platform reader and writer thread per
                                       connection: for a few control clients whose out-of-band
                                       answers must not wait behind other clients (repeatable)
+              --oob-platform-clients N  clients of the other listeners that move to a platform
+                                      reader and writer at their first exec-oob, at most N at once
+                                      (default %d; 0: all stay on virtual threads)
               --tls-creds DIR         for tls: listeners: server-cert.pem, server-key.pem and, with
                                       verify-peer, ca-cert.pem (as QEMU's tls-creds-x509 dir)
               --tls-verify-peer on|off  require client certificates signed by ca-cert.pem (default on)
@@ -91,14 +94,14 @@ final class ServeCommand {
 
             Stops cleanly on SIGINT/SIGTERM or the machine's quit command, and removes its
             socket files.
-            """.formatted(D.dialect().label(), version(D.version()), D.version().packageName(), D.maxConnections(), D.maxPendingInband(),
+            """.formatted(D.oobPlatformConnections(), D.dialect().label(), version(D.version()), D.version().packageName(), D.maxConnections(), D.maxPendingInband(),
             IdleStrategy.NAMES, D.monitorIdle().get(), MachineConfig.defaults().memory() >> 20,
             MachineConfig.defaults().dirtyRate());
 
     /** Where serve listens without --qmp; the client commands' default is the first. */
     static final List<String> DEFAULT_ENDPOINTS = List.of(ClientCommands.DEFAULT_ENDPOINT, "tcp:127.0.0.1:4444");
 
-    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--schema", "--define", "--define-file",
+    private static final Set<String> VALUED = Set.of("--qmp", "--management", "--oob-platform-clients", "--schema", "--define", "--define-file",
             "--dialect", "--qemu-version", "--qemu-package", "--max-clients", "--max-pending", "--monitor-idle",
             "--pin-monitor", "--pin-main-loop", "--name", "--memory", "--incoming", "--dirty-rate", "--replay",
             "--tls-creds", "--tls-verify-peer", "--tls-authz", "--input-budget", "--output-budget");
@@ -177,6 +180,11 @@ final class ServeCommand {
                     args.get("--qemu-package", D.version().packageName())));
             b.maxConnections(args.getInt("--max-clients", D.maxConnections()));
             b.maxPendingInband(args.getInt("--max-pending", D.maxPendingInband()));
+            int oobPlatform = args.getInt("--oob-platform-clients", D.oobPlatformConnections());
+            if (oobPlatform < 0) {
+                throw new IllegalArgumentException("--oob-platform-clients must be 0 or more, got " + oobPlatform);
+            }
+            b.oobPlatformConnections(oobPlatform);
             String idle = args.get("--monitor-idle", null);
             if (idle != null) {
                 IdleStrategy.parse(idle);

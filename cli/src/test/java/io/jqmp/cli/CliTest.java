@@ -95,6 +95,9 @@ class CliTest {
                 System.out, new PrintStream(err)));
         assertTrue(err.toString().contains("server-cert.pem (the server's certificate) is missing"), err.toString());
         err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--oob-platform-clients", "-1"), System.out, new PrintStream(err)));
+        assertTrue(err.toString().contains("--oob-platform-clients must be 0 or more, got -1"), err.toString());
+        err.reset();
         assertEquals(2, Main.run(List.of("serve", "--define", "config_vnc"), System.out, new PrintStream(err)));
         assertTrue(err.toString().startsWith("jqmp serve: 'config_vnc' is not a name an 'if' condition can test"),
                 err.toString());

@@ -5,6 +5,7 @@ import io.jqmp.internal.net.TlsTransport;
 import io.jqmp.internal.net.Transport;
 import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -31,6 +32,10 @@ final class Connection implements Session {
     private final ConnectionWriter writer;
     private final RequestFlow flow;
     private final ConnectionReader reader;
+    private final ConnectionThreads threads;
+    private final Semaphore platformPlaces;
+    /** Whether this connection holds one of {@link #platformPlaces} (moved to platform threads). */
+    private final AtomicBoolean onPlatformPlace = new AtomicBoolean();
     private volatile boolean commandMode;
     private volatile boolean oobEnabled;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -41,6 +46,8 @@ final class Connection implements Session {
         this.endpoint = endpoint;
         this.registry = services.registry();
         this.inputBudget = services.inputBudget();
+        this.threads = threads;
+        this.platformPlaces = services.platformPlaces();
         QmpServerConfig config = services.config();
         QmpServerConfig.Tls tls = config.tls();
         this.transport = endpoint instanceof Endpoint.Tls
@@ -91,6 +98,31 @@ final class Connection implements Session {
         return closed.get();
     }
 
+    /**
+     * The client sent an out-of-band request: a connection on virtual threads moves to platform
+     * threads when a place is free ({@link QmpServerConfig#oobPlatformConnections()}), its reader
+     * before it reads on, its writer the next time it has nothing to write. Reader thread only;
+     * never blocks.
+     */
+    void outOfBandUsed() {
+        if (threads == ConnectionThreads.PLATFORM || onPlatformPlace.get() || !platformPlaces.tryAcquire()) {
+            return;
+        }
+        onPlatformPlace.set(true);
+        if (isClosed()) {
+            leavePlatformPlace(); // close() may have run before the place was taken
+            return;
+        }
+        reader.moveToPlatformThread();
+        writer.moveToPlatformThread();
+    }
+
+    private void leavePlatformPlace() {
+        if (onPlatformPlace.compareAndSet(true, false)) {
+            platformPlaces.release();
+        }
+    }
+
     /** Starts the writer, then the reader (which greets the client). */
     void start() {
         writer.start();
@@ -125,6 +157,7 @@ final class Connection implements Session {
         flow.close();
         inputBudget.wakeWaiters(); // the reader may be waiting for input room: let it see the close
         registry.remove(this);
+        leavePlatformPlace();
         closeSocket();
         LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + " on " + endpoint + " closed: " + reason);
         if (!reason.equals(INPUT_ENDED) && !reason.equals(SERVER_STOPPING) && !reason.startsWith(CLIENT_GONE)) {
@@ -155,6 +188,16 @@ final class Connection implements Session {
     /** Closes the connection once everything queued for the client is written. Any thread; never blocks. */
     void closeWhenFlushed(String reason) {
         writer.closeWhenFlushed(reason);
+    }
+
+    /** The reader's thread of the moment (it changes when the connection moves to platform threads). */
+    Thread readerThread() {
+        return reader.thread();
+    }
+
+    /** The writer's thread of the moment (it changes when the connection moves to platform threads). */
+    Thread writerThread() {
+        return writer.thread();
     }
 
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */

@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The reader role of one connection: its own thread, {@code qmp-reader-N} (virtual unless the
- * listener asks for platform threads), opens the transport (the TLS handshake and the allow-list
+ * listener asks for platform threads, or until the client's first out-of-band request moves it to
+ * a platform thread: {@link Connection#outOfBandUsed}), opens the transport (the TLS handshake and the allow-list
  * check, for a {@code tls:} listener), greets the
  * client, reads the socket, feeds QEMU's JSON streamer one byte at a time and routes each
  * complete message; it stops reading, at the byte that completed a message, whenever the
@@ -47,6 +48,8 @@ final class ConnectionReader {
     private final ConnectionThreads threads;
     private final Connection connection;
     private volatile Thread thread;
+    /** Set when an out-of-band request asks the reader to move to a platform thread. */
+    private boolean toPlatform;
     /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
     private long messageBytes;
 
@@ -85,22 +88,35 @@ final class ConnectionReader {
         }
     }
 
-    /** Waits up to {@code millis} for the reader thread to end. */
+    /** Waits up to {@code millis} for the reader thread to end (the one it handed over to, if it did). */
     void join(long millis) throws InterruptedException {
-        Thread t = thread;
-        if (t != null && millis > 0) {
-            t.join(millis);
-        }
+        ConnectionThreads.join(() -> thread, millis);
     }
 
     private void run() {
+        serve(null);
+    }
+
+    /**
+     * The reader's work on its current thread: from the start ({@code buf} null: open, greet), or
+     * on a platform thread after {@link #moveToPlatformThread} with the read buffer so far.
+     */
+    private void serve(ByteBuffer carried) {
+        boolean handedOver = false;
         try {
-            if (!open()) {
-                return;
+            ByteBuffer buf = carried;
+            if (buf == null) {
+                if (!open()) {
+                    return;
+                }
+                router.greet();
+                buf = ByteBuffer.allocate(READ_BUFFER);
             }
-            router.greet();
-            ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
             while (flow.awaitRoom()) {
+                if (toPlatform && Thread.currentThread().isVirtual() && handOver(buf)) {
+                    handedOver = true;
+                    return;
+                }
                 int n = transport.read(buf);
                 if (n < 0) {
                     endOfInput();
@@ -125,8 +141,47 @@ final class ConnectionReader {
             connection.close("internal error in reader: " + e);
             errors.fatal("qmp-reader-" + id, e);
         } finally {
-            input.close();
+            if (!handedOver) {
+                input.close();
+            }
         }
+    }
+
+    /**
+     * Asks the reader to go on on a platform thread before its next read (an out-of-band client:
+     * {@link Connection#outOfBandUsed}). Reader thread only; never blocks.
+     */
+    void moveToPlatformThread() {
+        toPlatform = true;
+    }
+
+    /**
+     * Starts a platform thread that reads on with {@code buf} (empty: everything read so far is
+     * parsed) and lets the current virtual thread end; false, staying here, when no thread can be
+     * started. The new thread is published before it starts, so a close from now on interrupts it.
+     */
+    private boolean handOver(ByteBuffer buf) {
+        toPlatform = false;
+        Thread next = ConnectionThreads.PLATFORM.builder().name("qmp-reader-" + id).unstarted(() -> serveOn(buf));
+        Thread previous = thread;
+        thread = next;
+        try {
+            next.start();
+            return true;
+        } catch (OutOfMemoryError e) { // no native thread to be had: stay on the virtual thread
+            thread = previous;
+            LOG.log(System.Logger.Level.WARNING, "connection " + id + " stays on virtual threads: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** The platform thread's start: reads on unless the connection closed during the hand-over. */
+    private void serveOn(ByteBuffer buf) {
+        if (connection.isClosed()) {
+            input.close();
+            return;
+        }
+        serve(buf);
     }
 
     /**

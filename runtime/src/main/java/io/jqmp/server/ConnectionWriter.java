@@ -12,7 +12,8 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
  * The writer role of one connection: its own thread, {@code qmp-writer-N} (virtual unless the
- * listener asks for platform threads), drains the
+ * listener asks for platform threads, or until the client's first out-of-band request moves it to
+ * a platform thread: {@link Connection#outOfBandUsed}), drains the
  * connection's outbound queue to the socket, gathering what is queued into one write, so that
  * neither the monitor thread nor the main loop ever blocks on a client.
  *
@@ -48,6 +49,8 @@ final class ConnectionWriter implements Outbound {
     /** Set when the connection is to close as soon as everything queued is written. */
     private volatile String closeWhenFlushed;
     private volatile Thread thread;
+    /** Set when an out-of-band request asks the writer to move to a platform thread. */
+    private volatile boolean toPlatform;
 
     /**
      * @param maxBacklog unread output after which a further message disconnects the client
@@ -178,12 +181,41 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
-    /** Waits up to {@code millis} for the writer thread to end. */
+    /** Waits up to {@code millis} for the writer thread to end (the one it handed over to, if it did). */
     void join(long millis) throws InterruptedException {
-        Thread t = thread;
-        if (t != null && millis > 0) {
-            t.join(millis);
+        ConnectionThreads.join(() -> thread, millis);
+    }
+
+    /**
+     * Asks the writer to go on on a platform thread the next time it has nothing to write (an
+     * out-of-band client: {@link Connection#outOfBandUsed}). Any thread; never blocks.
+     */
+    void moveToPlatformThread() {
+        toPlatform = true;
+        wake();
+    }
+
+    /**
+     * Writer thread, with nothing to write: starts a platform thread that writes on, and lets the
+     * current virtual thread end; false, staying here, when no thread can be started. The new
+     * thread is published before it starts, so wake-ups and a close from now on reach it.
+     */
+    private boolean handOver() {
+        toPlatform = false;
+        Thread next = ConnectionThreads.PLATFORM.builder().name("qmp-writer-" + id).unstarted(this::run);
+        Thread previous = thread;
+        thread = next;
+        try {
+            next.start();
+            return true;
+        } catch (OutOfMemoryError e) { // no native thread to be had: stay on the virtual thread
+            thread = previous;
+            return false;
         }
+    }
+
+    private boolean handOverDue() {
+        return toPlatform && Thread.currentThread().isVirtual();
     }
 
     /**
@@ -191,14 +223,18 @@ final class ConnectionWriter implements Outbound {
      * closes the connection itself when asked to once flushed.
      */
     private void run() {
+        boolean handedOver = false;
         try {
-            writeUntilClosed();
+            handedOver = writeUntilClosed();
         } finally {
-            transport.close(); // also when another thread closed the connection
+            if (!handedOver) {
+                transport.close(); // also when another thread closed the connection
+            }
         }
     }
 
-    private void writeUntilClosed() {
+    /** Writes until the connection closes (false), or until it hands over to a platform thread (true). */
+    private boolean writeUntilClosed() {
         ByteBuffer buf = transport.newWriteBuffer(WRITE_BUFFER);
         // Events of the answers in the buffer, committed once it is written (only while recorded).
         List<CommandEvent> events = new ArrayList<>(0);
@@ -212,10 +248,13 @@ final class ConnectionWriter implements Outbound {
                     }
                     if (connection.isClosed()) {
                         dropQueued();
-                        return;
+                        return false;
+                    }
+                    if (handOverDue() && handOver()) {
+                        return true;
                     }
                     parked = true;
-                    if (outbound.isEmpty() && !connection.isClosed() && closeWhenFlushed == null) {
+                    if (outbound.isEmpty() && !connection.isClosed() && closeWhenFlushed == null && !handOverDue()) {
                         LockSupport.park(this);
                     }
                     parked = false;
@@ -260,6 +299,7 @@ final class ConnectionWriter implements Outbound {
             connection.close("internal error in writer: " + e);
             errors.fatal("qmp-writer-" + id, e);
         }
+        return false;
     }
 
     /** Writer thread, at its end: lets go of the messages that will never be written. */

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -95,8 +96,8 @@ public final class QmpServer implements AutoCloseable {
         this.inputBudget = new InputBudget(config.memoryBudget());
         this.outputBudget = new OutputBudget(config.memoryBudget(), connections);
         this.services = new ConnectionServices(config, DialectRules.of(config.dialect(), commands), commands, encoder,
-                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget, errors,
-                forwarder);
+                greeting, monitor, mainLoop, events, connections, suspensions, inputBudget, outputBudget,
+                new Semaphore(config.oobPlatformConnections()), errors, forwarder);
     }
 
     /**
@@ -190,6 +191,11 @@ public final class QmpServer implements AutoCloseable {
         while (!mainLoop.submit(task)) {
             Thread.onSpinWait();
         }
+    }
+
+    /** The connections open now, for tests that look at their threads. */
+    List<Connection> openConnections() {
+        return connections.snapshot();
     }
 
     /**
@@ -385,6 +391,7 @@ public final class QmpServer implements AutoCloseable {
         private Dialect dialect = D.dialect();
         private QmpServerConfig.Version version = D.version();
         private int maxPendingInband = D.maxPendingInband();
+        private int oobPlatformConnections = D.oobPlatformConnections();
         private int maxConnections = D.maxConnections();
         private long maxOutputBacklog = D.maxOutputBacklog();
         private int oobQueueCapacity = D.oobQueueCapacity();
@@ -444,6 +451,23 @@ public final class QmpServer implements AutoCloseable {
             if (Objects.requireNonNull(threads, "threads") == ConnectionThreads.PLATFORM) {
                 platformListeners.add(endpoint);
             }
+            return this;
+        }
+
+        /**
+         * How many connections of virtual-thread listeners may move to platform threads at once:
+         * a connection moves when it sends its first {@code exec-oob} and a place is free, and
+         * keeps its platform reader and writer until it closes. Out-of-band clients are the
+         * control clients whose answers must come first, and under load a virtual thread waits for
+         * a carrier behind every runnable reader and writer of the server, while the operating
+         * system runs a woken platform thread soon. Each moved connection costs two platform
+         * threads. Default 16; 0 keeps every connection on virtual threads.
+         *
+         * @param connections at most this many moved connections at once, 0 to {@code maxConnections}
+         * @return this builder
+         */
+        public Builder oobPlatformConnections(int connections) {
+            this.oobPlatformConnections = connections;
             return this;
         }
 
@@ -879,7 +903,8 @@ public final class QmpServer implements AutoCloseable {
                     : QmpServerConfig.JsonLimits.fitting(memoryBudget.input());
             return new QmpServerConfig(List.copyOf(listeners), dialect, version, maxPendingInband, maxConnections,
                     maxOutputBacklog, oobQueueCapacity, monitorIdle, mainLoopIdle, offerOob, pretty, unmaskSchema,
-                    throttles, limits, xOobTest, checkAnswers, Set.copyOf(platformListeners), threadPlacement,
+                    throttles, limits, xOobTest, checkAnswers, Set.copyOf(platformListeners), oobPlatformConnections,
+                    threadPlacement,
                     memoryBudget, tls);
         }
 

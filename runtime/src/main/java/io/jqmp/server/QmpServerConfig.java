@@ -40,6 +40,12 @@ import java.util.function.Supplier;
  * @param platformListeners listeners (among {@code listeners}) whose connections are served by
  *                         platform threads ({@link ConnectionThreads#PLATFORM}); the others use
  *                         virtual threads
+ * @param oobPlatformConnections connections of virtual-thread listeners that move to platform
+ *                         threads when they send their first {@code exec-oob}, at most this many at
+ *                         once (0: none). A client that uses out-of-band execution is a control
+ *                         client whose answers must not queue for a carrier thread behind every
+ *                         other connection's reader and writer; the operating system runs a
+ *                         platform thread soon after it wakes
  * @param threadPlacement  places the {@code monitor} and {@code main-loop} threads when they start
  * @param memoryBudget     heap all clients together may hold (a quarter of the maximum heap each
  *                         for input and for output by default)
@@ -63,6 +69,7 @@ public record QmpServerConfig(
         boolean xOobTest,
         boolean checkAnswers,
         Set<Endpoint> platformListeners,
+        int oobPlatformConnections,
         ThreadPlacement threadPlacement,
         MemoryBudget memoryBudget,
         Tls tls) {
@@ -73,12 +80,12 @@ public record QmpServerConfig(
      * backlog, 4096 queued out-of-band requests, parking idle strategies, {@code oob} offered,
      * compact output, masked schema, QEMU's event throttles, QEMU's JSON limits unless the input
      * budget is too small for them, no {@code x-oob-test}, no answer checks, every listener on
-     * virtual threads, no thread placement, a memory budget of a quarter of the maximum heap each
+     * virtual threads with up to 16 out-of-band clients moved to platform threads, no thread placement, a memory budget of a quarter of the maximum heap each
      * for input and output, no TLS.
      */
     public static final QmpServerConfig DEFAULTS = new QmpServerConfig(List.of(), Dialect.CURRENT, Version.DEFAULT,
             8, 4096, 16L << 20, 4096, IdleStrategy::park, IdleStrategy::park, true, false, false,
-            Events.QEMU_THROTTLES, JsonLimits.fitting(MemoryBudget.ofHeap().input()), false, false, Set.of(),
+            Events.QEMU_THROTTLES, JsonLimits.fitting(MemoryBudget.ofHeap().input()), false, false, Set.of(), 16,
             ThreadPlacement.NONE, MemoryBudget.ofHeap(), null);
 
     /** The most in-band requests the main loop's queue may have to hold at once. */
@@ -135,6 +142,7 @@ public record QmpServerConfig(
             throw new IllegalArgumentException("platform-thread listeners must be among the listeners, got "
                     + platformListeners + " for " + listeners);
         }
+        requireRange("oobPlatformConnections", oobPlatformConnections, 0, 1 << 20);
         Objects.requireNonNull(threadPlacement, "threadPlacement");
         Objects.requireNonNull(memoryBudget, "memoryBudget");
         if (jsonLimits.maxRequestCost() > memoryBudget.input()) {

@@ -95,6 +95,9 @@ final class RequestRouter {
             reject(new DialectRules.Reject(e, RequestChecker.idOf(value), !RequestChecker.looksOutOfBand(value)));
             return;
         }
+        if (request.outOfBand()) {
+            session.outOfBandUsed();
+        }
         Consumer<byte[]> completion = request.outOfBand() ? flow.submitForwardedOob() : flow.submitForwarded();
         ForwardReply reply = new ForwardReply(request, completion);
         try {
@@ -152,6 +155,7 @@ final class RequestRouter {
                     request.outOfBand());
         }
         if (request.outOfBand()) {
+            session.outOfBandUsed();
             flow.submitOob(() -> commands.execute(call, session, true), event);
         } else if (!flow.submit(() -> commands.execute(call, session, false), event)) {
             dropCommand(request.id());

@@ -31,7 +31,9 @@ class ListenerTest {
     @Test
     void aManagementListenerServesItsConnectionsOnPlatformThreads() throws Exception {
         Endpoint management = new Endpoint.Unix(dir.resolve("management.sock"));
-        try (TestServer s = new TestServer(dir, b -> b.listen(management, ConnectionThreads.PLATFORM))) {
+        // No out-of-band client moves to platform threads here: only the management listener's do.
+        try (TestServer s = new TestServer(dir, b -> b.listen(management, ConnectionThreads.PLATFORM)
+                .oobPlatformConnections(0))) {
             try (WireClient ordinary = s.client(true)) {
                 ordinary.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 1}");
                 ordinary.expect("{\"return\": {}, \"id\": 1}");
@@ -179,7 +181,7 @@ class ListenerTest {
                 QmpServerConfig.DEFAULTS.version(), 8, 4096, 16L << 20, 4096, QmpServerConfig.DEFAULTS.monitorIdle(),
                 QmpServerConfig.DEFAULTS.mainLoopIdle(), true, false, false, Events.QEMU_THROTTLES,
                 QmpServerConfig.JsonLimits.fitting(QmpServerConfig.MemoryBudget.ofHeap().input()), false, false,
-                java.util.Set.of(), ThreadPlacement.NONE, QmpServerConfig.MemoryBudget.ofHeap(), null), built);
+                java.util.Set.of(), 16, ThreadPlacement.NONE, QmpServerConfig.MemoryBudget.ofHeap(), null), built);
         assertFalse(built.xOobTest(), "x-oob-test lets any client hold the main loop: off unless asked for");
     }
 
