@@ -47,7 +47,7 @@ final class ConnectionReader {
     private final ServerErrors errors;
     private final ConnectionThreads threads;
     private final Connection connection;
-    private volatile Thread thread;
+    private final RoleThread thread;
     /** Set when an out-of-band request asks the reader to move to a platform thread. */
     private boolean toPlatform;
     /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
@@ -68,29 +68,27 @@ final class ConnectionReader {
         this.errors = errors;
         this.threads = threads;
         this.connection = connection;
+        this.thread = new RoleThread("qmp-reader-" + id);
     }
 
     /** Starts the reader thread. Called once, after the writer started. */
     void start() {
-        thread = threads.builder().name("qmp-reader-" + id).start(this::run);
+        thread.start(threads, this::run);
     }
 
     /** The reader thread, once started. */
     Thread thread() {
-        return thread;
+        return thread.get();
     }
 
     /** Interrupts the reader thread (a blocked read closes the socket). Any thread; never blocks. */
     void interrupt() {
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-        }
+        thread.interrupt();
     }
 
     /** Waits up to {@code millis} for the reader thread to end (the one it handed over to, if it did). */
     void join(long millis) throws InterruptedException {
-        ConnectionThreads.join(() -> thread, millis);
+        thread.join(millis);
     }
 
     private void run() {
@@ -156,23 +154,12 @@ final class ConnectionReader {
     }
 
     /**
-     * Starts a platform thread that reads on with {@code buf} (empty: everything read so far is
-     * parsed) and lets the current virtual thread end; false, staying here, when no thread can be
-     * started. The new thread is published before it starts, so a close from now on interrupts it.
+     * Hands the reading over to a platform thread that goes on with {@code buf} (empty: everything
+     * read so far is parsed); false, reading on here, when no thread can be had.
      */
     private boolean handOver(ByteBuffer buf) {
         toPlatform = false;
-        Thread next = ConnectionThreads.PLATFORM.builder().name("qmp-reader-" + id).unstarted(() -> serveOn(buf));
-        Thread previous = thread;
-        thread = next;
-        try {
-            next.start();
-            return true;
-        } catch (OutOfMemoryError e) { // no native thread to be had: stay on the virtual thread
-            thread = previous;
-            LOG.log(System.Logger.Level.WARNING, "connection " + id + " stays on virtual threads: " + e.getMessage());
-            return false;
-        }
+        return thread.handOverToPlatform(() -> serveOn(buf));
     }
 
     /** The platform thread's start: reads on unless the connection closed during the hand-over. */

@@ -1,7 +1,5 @@
 package io.jqmp.server;
 
-import java.util.function.Supplier;
-
 /**
  * Which threads serve the connections of one listener: each connection has a reader and a writer
  * thread of this kind.
@@ -26,24 +24,4 @@ public enum ConnectionThreads {
         return this == PLATFORM ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual();
     }
 
-    /**
-     * Waits up to {@code millis} for a role's thread to end, following it when it hands over to
-     * another thread meanwhile ({@code current} gives the role's thread of the moment).
-     */
-    static void join(Supplier<Thread> current, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        Thread t = current.get();
-        while (t != null) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return;
-            }
-            t.join(left);
-            Thread now = current.get();
-            if (now == t) {
-                return;
-            }
-            t = now;
-        }
-    }
 }

@@ -48,7 +48,7 @@ final class ConnectionWriter implements Outbound {
     private volatile boolean parked;
     /** Set when the connection is to close as soon as everything queued is written. */
     private volatile String closeWhenFlushed;
-    private volatile Thread thread;
+    private final RoleThread thread;
     /** Set when an out-of-band request asks the writer to move to a platform thread. */
     private volatile boolean toPlatform;
 
@@ -67,11 +67,12 @@ final class ConnectionWriter implements Outbound {
         this.errors = errors;
         this.threads = threads;
         this.connection = connection;
+        this.thread = new RoleThread("qmp-writer-" + id);
     }
 
     /** Starts the writer thread. Called once. */
     void start() {
-        thread = threads.builder().name("qmp-writer-" + id).start(this::run);
+        thread.start(threads, this::run);
     }
 
     /**
@@ -161,7 +162,7 @@ final class ConnectionWriter implements Outbound {
     /** Lets a parked writer look again (after a message, or when the connection closes). Any thread. */
     void wake() {
         if (parked) {
-            Thread t = thread;
+            Thread t = thread.get();
             if (t != null) {
                 LockSupport.unpark(t);
             }
@@ -170,20 +171,17 @@ final class ConnectionWriter implements Outbound {
 
     /** The writer thread, once started. */
     Thread thread() {
-        return thread;
+        return thread.get();
     }
 
     /** Interrupts the writer thread (a blocked write closes the socket). Any thread; never blocks. */
     void interrupt() {
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-        }
+        thread.interrupt();
     }
 
     /** Waits up to {@code millis} for the writer thread to end (the one it handed over to, if it did). */
     void join(long millis) throws InterruptedException {
-        ConnectionThreads.join(() -> thread, millis);
+        thread.join(millis);
     }
 
     /**
@@ -195,23 +193,10 @@ final class ConnectionWriter implements Outbound {
         wake();
     }
 
-    /**
-     * Writer thread, with nothing to write: starts a platform thread that writes on, and lets the
-     * current virtual thread end; false, staying here, when no thread can be started. The new
-     * thread is published before it starts, so wake-ups and a close from now on reach it.
-     */
+    /** Writer thread, with nothing to write: hands the writing over to a platform thread (false when none can be had). */
     private boolean handOver() {
         toPlatform = false;
-        Thread next = ConnectionThreads.PLATFORM.builder().name("qmp-writer-" + id).unstarted(this::run);
-        Thread previous = thread;
-        thread = next;
-        try {
-            next.start();
-            return true;
-        } catch (OutOfMemoryError e) { // no native thread to be had: stay on the virtual thread
-            thread = previous;
-            return false;
-        }
+        return thread.handOverToPlatform(this::run);
     }
 
     private boolean handOverDue() {
