@@ -50,7 +50,13 @@ class ProxyQemuTest {
     @BeforeEach
     void start() throws Exception {
         assumeTrue(qemuAvailable(), "qemu-system-x86_64 is not installed");
+        startQemu();
+    }
+
+    /** Starts QEMU with its monitor at dir/qemu.sock (QEMU replaces a socket file left there). */
+    private void startQemu() throws Exception {
         Path sock = dir.resolve("qemu.sock");
+        Files.deleteIfExists(sock);
         qemu = new ProcessBuilder("qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display", "none",
                 "-qmp", "unix:" + sock + ",server=on,wait=off").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("qemu.log").toFile()).start();
@@ -62,8 +68,11 @@ class ProxyQemuTest {
     }
 
     private void startProxy(ProxyPolicy policy, Recorder recorder) throws Exception {
-        QmpProxy.Config config = new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
-                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder);
+        startProxy(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
+                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder));
+    }
+
+    private void startProxy(QmpProxy.Config config) throws Exception {
         for (int i = 0; ; i++) {
             try {
                 proxy = QmpProxy.start(config);
@@ -305,5 +314,46 @@ class ProxyQemuTest {
             }
         }
         return seen;
+    }
+
+    @Test
+    void reconnectsToANewQemuOnTheSameSocketAndKeepsClients() throws Exception {
+        Endpoint upstream = Endpoint.parse("unix:" + dir.resolve("qemu.sock"));
+        startProxy(new QmpProxy.Config(upstream, List.of(Endpoint.parse(proxyEndpoint())), ProxyPolicy.OPEN, true,
+                true, Duration.ofMillis(200), null));
+        try (RawClient r = RawClient.negotiated(proxySocket())) {
+            r.send("{\"execute\": \"stop\", \"id\": 1}");
+            assertEquals("STOP", json(r.next()).get("event"));
+            assertEquals("{\"return\": {}, \"id\": 1}", r.next());
+            qemu.destroyForcibly();
+            assertTrue(qemu.waitFor(10, TimeUnit.SECONDS));
+            awaitCondition(() -> !proxy.upstreamReady().isDone(), "the proxy to see QEMU gone");
+            r.send("{\"execute\": \"query-status\", \"id\": 2}");
+            assertEquals(Map.of("id", 2L, "error", Map.of("class", "GenericError", "desc", "this QMP proxy is not"
+                    + " connected to its upstream server " + upstream + " (reconnecting)")), json(r.next()));
+            startQemu();
+            proxy.upstreamReady().get(30, TimeUnit.SECONDS);
+            // the same client, now served by the new QEMU (running: the old one's stop is gone with it)
+            r.send("{\"execute\": \"query-status\", \"id\": 3}");
+            assertEquals("{\"return\": {\"singlestep\": false, \"status\": \"running\", \"running\": true}, \"id\": 3}",
+                    r.next());
+            try (QmpClient c = QmpClient.connect(proxyEndpoint())) {
+                assertEquals(Map.of(), c.call("query-name", null));
+            }
+        }
+    }
+
+    /** A condition the test can only observe by asking. */
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Checks {@code condition} every 10 ms until it holds, failing after 20 s. */
+    private static void awaitCondition(Condition condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.holds()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(10); // polling an observable state, with a deadline
+        }
     }
 }
