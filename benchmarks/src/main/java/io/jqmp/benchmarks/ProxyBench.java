@@ -392,20 +392,7 @@ public final class ProxyBench {
 
         @Override
         public void close() throws IOException {
-            process.destroy();
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try (var s = Files.list(dir)) {
-                for (Path f : s.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            Qemu.stop(process, dir);
         }
     }
 }
