@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
  * with {@value #MONITORS} monitors, the proxy (a separate JVM started from the cli jar) holding the
  * last one, the direct cases on the others (QEMU serves one client per monitor).
  *
- * <p>Cases, each through the proxy and direct: the {@code exec-oob query-yank} round trip idle
- * (also with the prober on the proxy's {@code --management} listener, platform threads);
+ * <p>Cases, each through the proxy and direct: the {@code exec-oob query-yank} round trip idle;
  * with 16 loaders each keeping 8 {@code query-status} in flight (direct: 16 monitors of their own,
  * the prober alone on its monitor; proxy: all 17 connections on the proxy, so all the load goes
  * through the one upstream monitor the prober's requests use); with the prober's own connection
@@ -40,14 +39,12 @@ public final class ProxyBench {
 
     private final String direct;
     private final String viaProxy;
-    private final String viaManagement;
     private final int samples;
     private final int seconds;
 
-    private ProxyBench(String directPattern, String proxyEndpoint, String managementEndpoint, int samples, int seconds) {
+    private ProxyBench(String directPattern, String proxyEndpoint, int samples, int seconds) {
         this.direct = directPattern;
         this.viaProxy = proxyEndpoint;
-        this.viaManagement = managementEndpoint;
         this.samples = samples;
         this.seconds = seconds;
     }
@@ -72,7 +69,7 @@ public final class ProxyBench {
         try (Qemu qemu = Qemu.start(binary, MONITORS);
              ProxyProcess proxy = ProxyProcess.start(Path.of(opt.get("--cli-jar")),
                      qemu.endpointPattern().replace("%d", Integer.toString(MONITORS - 1)))) {
-            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxy.endpoint(), proxy.managementEndpoint(),
+            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxy.endpoint(),
                     Integer.parseInt(opt.get("--samples")), Integer.parseInt(opt.get("--seconds")));
             Results results = new Results();
             System.out.println("warm-up round (not reported)");
@@ -93,10 +90,10 @@ public final class ProxyBench {
 
     /** One round: every case direct, then through the proxy. */
     private void round(Results results, int n, int secs) throws IOException, InterruptedException {
-        for (String where : List.of("direct", "proxy", "proxy --management")) {
+        for (String where : List.of("direct", "proxy")) {
             results.latency("exec-oob, idle", where, oobIdle(where, n));
         }
-        for (String where : List.of("direct", "proxy", "proxy --management")) {
+        for (String where : List.of("direct", "proxy")) {
             results.latency("exec-oob, 16 loaders x 8 in-band", where, oobLoaded(where, n));
         }
         for (String where : List.of("direct", "proxy")) {
@@ -112,16 +109,9 @@ public final class ProxyBench {
         }
     }
 
-    /**
-     * Connection {@code i}'s endpoint: monitor {@code i} of QEMU, or the proxy (the prober, 0, on
-     * its management listener for {@code proxy --management}).
-     */
+    /** Connection {@code i}'s endpoint: monitor {@code i} of QEMU, or the proxy. */
     private String endpoint(String where, int i) {
-        return switch (where) {
-            case "direct" -> direct.replace("%d", Integer.toString(i));
-            case "proxy --management" -> i == 0 ? viaManagement : viaProxy;
-            default -> viaProxy;
-        };
+        return where.equals("direct") ? direct.replace("%d", Integer.toString(i)) : viaProxy;
     }
 
     private long[] oobIdle(String where, int n) throws IOException {
@@ -284,12 +274,12 @@ public final class ProxyBench {
                         sb.append(String.format(Locale.ROOT, " | %.1f (%s)", medianOf(e.getKey(), where, k),
                                 rounds(e.getValue().get(where), k)));
                     }
-                    if (!where.equals("direct") && e.getValue().containsKey("direct")) {
+                    if (where.equals("proxy") && e.getValue().containsKey("direct")) {
                         for (int k = 0; k < 3; k++) {
-                            sb.append(String.format(Locale.ROOT, " | %.2f", medianOf(e.getKey(), where, k)
+                            sb.append(String.format(Locale.ROOT, " | %.2f", medianOf(e.getKey(), "proxy", k)
                                     / medianOf(e.getKey(), "direct", k)));
                         }
-                        sb.append(String.format(Locale.ROOT, " | %+.1f |%n", medianOf(e.getKey(), where, 0)
+                        sb.append(String.format(Locale.ROOT, " | %+.1f |%n", medianOf(e.getKey(), "proxy", 0)
                                 - medianOf(e.getKey(), "direct", 0)));
                     } else {
                         sb.append(" | | | | |\n");
@@ -338,11 +328,9 @@ public final class ProxyBench {
             awaitListening(Path.of(upstream.substring("unix:".length())));
             Path dir = Files.createTempDirectory("jqmp-bench-proxy");
             Path socket = dir.resolve("proxy.sock");
-            Path management = dir.resolve("management.sock");
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
-                    cliJar.toString(), "proxy", "--to", upstream, "--qmp", "unix:" + socket,
-                    "--management", "unix:" + management)
+                    cliJar.toString(), "proxy", "--to", upstream, "--qmp", "unix:" + socket)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
             ProxyProcess proxy = new ProxyProcess(p, dir, socket);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -353,9 +341,8 @@ public final class ProxyBench {
                     proxy.close();
                     throw new IOException("the proxy did not start: " + log.strip());
                 }
-                if (Files.exists(socket) && Files.exists(management)) {
-                    try (Prober probe = Prober.open("unix:" + socket, true);
-                         Prober probeManagement = Prober.open("unix:" + management, true)) {
+                if (Files.exists(socket)) {
+                    try (Prober probe = Prober.open("unix:" + socket, true)) {
                         return proxy;
                     } catch (IOException e) {
                         // bound but not listening yet
@@ -367,10 +354,6 @@ public final class ProxyBench {
 
         String endpoint() {
             return "unix:" + socket;
-        }
-
-        String managementEndpoint() {
-            return "unix:" + dir.resolve("management.sock");
         }
 
         /**

@@ -30,10 +30,7 @@ final class ProxyCommand {
 
               --to ENDPOINT        the upstream QMP server (required)
               --qmp ENDPOINT       listen on unix:PATH, tcp:HOST:PORT or tls:HOST:PORT (repeatable;
-                                   default unix:./jqmp-proxy.sock unless --management is given)
-              --management ENDPOINT  listen on ENDPOINT with a platform reader and writer thread per
-                                   client, for the few clients whose out-of-band latency matters
-                                   (repeatable)
+                                   default unix:./jqmp-proxy.sock)
               --to-tls-creds DIR   for a tls: upstream: ca-cert.pem and, when it verifies clients,
                                    client-cert.pem and client-key.pem (as 'jqmp call --tls-creds')
               --tls-creds DIR      for tls: listeners: server-cert.pem, server-key.pem and, with
@@ -54,7 +51,7 @@ final class ProxyCommand {
             Refused requests get a GenericError saying which rule refused them.
             """.formatted(String.join(", ", ProxyPolicy.READ_ONLY_SAFE));
 
-    private static final Set<String> VALUED = Set.of("--to", "--qmp", "--management", "--allow", "--deny", "--max-backoff", "--record",
+    private static final Set<String> VALUED = Set.of("--to", "--qmp", "--allow", "--deny", "--max-backoff", "--record",
             "--to-tls-creds", "--tls-creds", "--tls-verify-peer", "--tls-authz");
     private static final Set<String> FLAGS = Set.of("--read-only", "--reconnect", "--keep-clients");
 
@@ -82,13 +79,8 @@ final class ProxyCommand {
         try {
             Endpoint upstream = Endpoint.parse(to);
             List<Endpoint> listen = new ArrayList<>();
-            boolean defaultListener = args.all("--qmp").isEmpty() && args.all("--management").isEmpty();
-            for (String e : defaultListener ? List.of("unix:jqmp-proxy.sock") : args.all("--qmp")) {
+            for (String e : args.all("--qmp").isEmpty() ? List.of("unix:jqmp-proxy.sock") : args.all("--qmp")) {
                 listen.add(Endpoint.parse(e));
-            }
-            List<Endpoint> management = new ArrayList<>();
-            for (String e : args.all("--management")) {
-                management.add(Endpoint.parse(e));
             }
             ProxyPolicy policy = new ProxyPolicy(args.all("--allow"), args.all("--deny"), args.flag("--read-only"));
             int backoffMillis = args.getInt("--max-backoff", 5000);
@@ -106,10 +98,8 @@ final class ProxyCommand {
                     return 2;
                 }
             }
-            List<Endpoint> all = new ArrayList<>(listen);
-            all.addAll(management);
-            config = new QmpProxy.Config(upstream, listen, management, policy, args.flag("--reconnect"),
-                    args.flag("--keep-clients"), backoff, recorder, tls(args, upstream, all));
+            config = new QmpProxy.Config(upstream, listen, policy, args.flag("--reconnect"), args.flag("--keep-clients"),
+                    backoff, recorder, tls(args, upstream, listen));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }

@@ -5,7 +5,6 @@ import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
 import io.jqmp.client.QmpEvent;
 import io.jqmp.client.QmpTimeoutException;
-import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
@@ -78,8 +77,6 @@ public final class QmpProxy implements AutoCloseable {
      *
      * @param upstream     the QMP server to connect to
      * @param listen       where clients connect
-     * @param management   where clients connect whose connections get platform threads of their own
-     *                     (their out-of-band requests do not wait for the many clients' threads)
      * @param policy       which commands pass
      * @param reconnect    whether to reconnect after the upstream went away (else the proxy ends)
      * @param keepClients  whether clients stay connected while the upstream is away
@@ -87,10 +84,10 @@ public final class QmpProxy implements AutoCloseable {
      * @param recorder     where traffic is recorded, or null
      * @param tls          credentials for a {@code tls:} upstream and {@code tls:} listeners
      */
-    public record Config(Endpoint upstream, List<Endpoint> listen, List<Endpoint> management, ProxyPolicy policy,
-                         boolean reconnect, boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls) {
+    public record Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
+                         boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls) {
         /**
-         * Settings without TLS nor management listeners.
+         * Settings without TLS.
          *
          * @param upstream    the QMP server to connect to
          * @param listen      where clients connect
@@ -102,15 +99,14 @@ public final class QmpProxy implements AutoCloseable {
          */
         public Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
                       boolean keepClients, Duration maxBackoff, Recorder recorder) {
-            this(upstream, listen, List.of(), policy, reconnect, keepClients, maxBackoff, recorder, Tls.NONE);
+            this(upstream, listen, policy, reconnect, keepClients, maxBackoff, recorder, Tls.NONE);
         }
 
         public Config {
             Objects.requireNonNull(tls, "tls");
             Objects.requireNonNull(upstream, "upstream");
             listen = List.copyOf(listen);
-            management = List.copyOf(management);
-            if (listen.isEmpty() && management.isEmpty()) {
+            if (listen.isEmpty()) {
                 throw new IllegalArgumentException("the proxy needs at least one endpoint to listen on");
             }
             Objects.requireNonNull(policy, "policy");
@@ -153,7 +149,6 @@ public final class QmpProxy implements AutoCloseable {
                 .offerOob(client.offeredCapabilities().contains("oob"))
                 .forwarder(proxy::forward);
         config.listen().forEach(b::listen);
-        config.management().forEach(e -> b.listen(e, ConnectionThreads.PLATFORM));
         if (config.tls().listeners() != null) {
             b.tls(config.tls().listeners());
         }
@@ -170,7 +165,7 @@ public final class QmpProxy implements AutoCloseable {
             throw e;
         }
         proxy.watch(client);
-        LOG.log(System.Logger.Level.INFO, "proxy: connected to " + config.upstream() + ", serving " + server.endpoints());
+        LOG.log(System.Logger.Level.INFO, "proxy: connected to " + config.upstream() + ", serving " + config.listen());
         return proxy;
     }
 

@@ -42,7 +42,7 @@ class ProxyTlsTest {
                 .command(Declaration.command("ping").allowOob().build(), ctx -> Map.of("pong", true))
                 .build().start();
                 QmpProxy proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse(localhost(upstream.endpoints().get(0))),
-                        List.of(Endpoint.parse("tls:127.0.0.1:0")), List.of(), ProxyPolicy.OPEN, false, false,
+                        List.of(Endpoint.parse("tls:127.0.0.1:0")), ProxyPolicy.OPEN, false, false,
                         Duration.ofMillis(200), null, new QmpProxy.Tls(admin, server, List.of())))) {
             String through = localhost(proxy.endpoints().get(0));
             try (QmpClient c = QmpClient.builder(through).tls(admin).connect()) {

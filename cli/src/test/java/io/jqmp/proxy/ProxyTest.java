@@ -241,20 +241,4 @@ class ProxyTest {
             assertEquals(7L, ((Map<?, ?>) ((Map<?, ?>) c.call("query-version", null)).get("qemu")).get("major"));
         }
     }
-
-    @Test
-    void managementListenersServeLikeTheOthers() throws Exception {
-        upstream = startUpstream();
-        proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("up.sock")),
-                List.of(Endpoint.parse("unix:" + proxySocket())), List.of(Endpoint.parse("unix:" + dir.resolve("mgmt.sock"))),
-                ProxyPolicy.OPEN, false, false, Duration.ofMillis(200), null, QmpProxy.Tls.NONE));
-        try (QmpClient m = QmpClient.connect("unix:" + dir.resolve("mgmt.sock"));
-             QmpClient c = QmpClient.connect("unix:" + proxySocket()); var ticks = m.listen("TICK")) {
-            assertEquals(2, proxy.endpoints().size());
-            assertEquals(Map.of("pong", true), m.callOob("ping", null));
-            assertEquals(Map.of("x", 1L), m.call("echo", Map.of("x", 1)));
-            c.call("tick", null);
-            assertEquals("TICK", ticks.poll(Duration.ofSeconds(20)).name(), "events reach management clients too");
-        }
-    }
 }
