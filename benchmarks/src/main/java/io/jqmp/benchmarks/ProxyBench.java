@@ -246,8 +246,7 @@ public final class ProxyBench {
         }
 
         static double median(List<Double> v) {
-            double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+            return ReportWriter.median(v.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
         private double medianOf(String name, String where, int k) {
@@ -264,7 +263,8 @@ public final class ProxyBench {
                     .append(" probes per case and round (at most ").append(CASE_NANOS / 1_000_000_000)
                     .append(" s), throughput over ").append(seconds).append(" s; load average ").append(loadBefore)
                     .append(" before, ").append(loadAfter).append(" after.\n\n");
-            sb.append("Out-of-band round trip (`exec-oob query-yank`), µs, median of the rounds (rounds in brackets):\n\n");
+            sb.append("Out-of-band round trip (`exec-oob query-yank`), µs, median of the rounds (rounds in brackets);"
+                    + " ratios and differences of those medians:\n\n");
             sb.append("| case | path | p50 | p99 | p99.9 | proxy/direct p50 | p99 | p99.9 | proxy − direct p50 |\n");
             sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for (var e : latencies.entrySet()) {
