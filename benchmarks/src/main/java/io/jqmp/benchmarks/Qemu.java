@@ -103,6 +103,14 @@ public final class Qemu implements Closeable {
 
     @Override
     public void close() throws IOException {
+        stop(process, dir);
+    }
+
+    /**
+     * Ends a server process started for a benchmark (SIGTERM, SIGKILL after 5 s) and deletes its
+     * temporary directory (sockets, log). Blocks up to 10 s.
+     */
+    static void stop(Process process, Path dir) throws IOException {
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -71,13 +71,15 @@ public final class Main {
     static final String LAUNCHER_USAGE = """
             usage: ./jqmp test [MAVEN OPTIONS]
                    ./jqmp bench [--quick | --rewrite]
+                   ./jqmp bench --proxy [--rounds N] [--samples N] [--seconds S] [--out FILE]
                    ./jqmp stress SCENARIO [OPTIONS]   (./jqmp stress --help lists them)
                    ./jqmp fuzz TARGET [--duration 60s]
                    ./jqmp build
 
             These are run by the ./jqmp script in a source checkout, because they build other
             modules: test runs the whole test suite (installing qemu-system-x86 first when it is
-            missing and apt-get may be used); bench writes docs/benchmarks.md; stress and fuzz are
+            missing and apt-get may be used); bench writes docs/benchmarks.md, bench --proxy measures
+            jqmp proxy against QEMU 7.2 direct (docs/proxy.md); stress and fuzz are
             described in docs/stress.md; build rebuilds the command-line jar.
             """;
 

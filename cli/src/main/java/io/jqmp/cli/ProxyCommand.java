@@ -83,7 +83,12 @@ final class ProxyCommand {
                 listen.add(Endpoint.parse(e));
             }
             ProxyPolicy policy = new ProxyPolicy(args.all("--allow"), args.all("--deny"), args.flag("--read-only"));
-            Duration backoff = Duration.ofMillis(args.getInt("--max-backoff", 5000));
+            int backoffMillis = args.getInt("--max-backoff", 5000);
+            if (backoffMillis <= 0) {
+                throw new IllegalArgumentException("--max-backoff takes a positive number of milliseconds, got "
+                        + backoffMillis);
+            }
+            Duration backoff = Duration.ofMillis(backoffMillis);
             String record = args.get("--record", null);
             if (record != null) {
                 try {

@@ -77,9 +77,16 @@ public record ProxyPolicy(List<String> allow, List<String> deny, boolean readOnl
         return Pattern.compile(re.toString());
     }
 
+    /** Letters, digits, the QAPI name punctuation and the two wildcards: anything else could never match. */
+    private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9_.*?-]+");
+
     private static void checkPattern(String p) {
         if (p == null || p.isEmpty()) {
             throw new IllegalArgumentException("a command pattern must not be empty");
+        }
+        if (!GLOB.matcher(p).matches()) {
+            throw new IllegalArgumentException("the command pattern '" + p + "' can match no command: a pattern is"
+                    + " letters, digits, '-', '_' and '.' with the wildcards * (any run of characters) and ? (one)");
         }
     }
 }

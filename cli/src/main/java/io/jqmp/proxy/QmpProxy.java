@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>Clients get the upstream's version and {@code oob} capability in their greeting and
  * negotiate with the proxy on their own.
  * <li>In-band requests of all clients go upstream in arrival order, at most
- * {@link QmpClient#DEFAULT_MAX_INBAND_IN_FLIGHT} outstanding there (the rest wait in the upstream
- * client); each client may have at most 8 unanswered before the proxy stops reading it.
+ * {@link #UPSTREAM_INBAND} outstanding there (the rest wait in the upstream client); each client
+ * may have at most 8 unanswered before the proxy stops reading it.
  * <li>Out-of-band requests are written upstream ahead of queued in-band ones, answered as soon as
  * the answer arrives.
  * <li>Ids: the upstream client gives each request an id of its own; the server puts the client's
@@ -49,6 +49,12 @@ public final class QmpProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpProxy.class.getName());
     /** No answer from upstream is given up on: QEMU's main loop may be blocked for long. */
     private static final Duration NO_TIMEOUT = Duration.ofDays(365);
+    /**
+     * In-band requests outstanding upstream: one fewer than QEMU's queue of 8, because QEMU stops
+     * reading a monitor whose queue is full, and an {@code exec-oob} would then wait for the main
+     * loop to take the next in-band request.
+     */
+    static final int UPSTREAM_INBAND = QmpClient.DEFAULT_MAX_INBAND_IN_FLIGHT - 1;
 
     /**
      * TLS for the proxy's two sides, each checked by the library as for any client or server.
@@ -187,6 +193,7 @@ public final class QmpProxy implements AutoCloseable {
     private QmpClient connectUpstream() throws QmpConnectionException {
         QmpClient.Builder b = QmpClient.builder(config.upstream())
                 .commandTimeout(NO_TIMEOUT)
+                .maxInbandInFlight(UPSTREAM_INBAND)
                 .onEventInReader(this::event);
         if (config.tls().upstream() != null) {
             b.tls(config.tls().upstream());

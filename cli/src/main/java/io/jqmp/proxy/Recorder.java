@@ -34,13 +34,14 @@ public final class Recorder implements AutoCloseable {
     private static final int CAPACITY = 65_536;
 
     private final FileChannel file;
-    private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(CAPACITY);
+    private final BlockingQueue<String> lines;
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
 
-    private Recorder(FileChannel file) {
+    private Recorder(FileChannel file, int capacity) {
         this.file = file;
+        this.lines = new ArrayBlockingQueue<>(capacity);
         this.writer = Thread.ofPlatform().name("proxy-recorder").daemon(true).start(this::run);
     }
 
@@ -52,8 +53,13 @@ public final class Recorder implements AutoCloseable {
      * @throws IOException the file cannot be opened for writing
      */
     public static Recorder open(Path path) throws IOException {
+        return open(path, CAPACITY);
+    }
+
+    /** {@link #open(Path)} with a queue of {@code capacity} lines (tests make it overflow with a small one). */
+    static Recorder open(Path path, int capacity) throws IOException {
         return new Recorder(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING));
+                StandardOpenOption.TRUNCATE_EXISTING), capacity);
     }
 
     /** Records the upstream's greeting. Any thread; never blocks. */

@@ -13,6 +13,7 @@ import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
 import io.jqmp.client.QmpEvent;
+import io.jqmp.interop.Qemu;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import java.io.File;
@@ -50,20 +51,38 @@ class ProxyQemuTest {
     @BeforeEach
     void start() throws Exception {
         assumeTrue(qemuAvailable(), "qemu-system-x86_64 is not installed");
-        Path sock = dir.resolve("qemu.sock");
-        qemu = new ProcessBuilder("qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display", "none",
-                "-qmp", "unix:" + sock + ",server=on,wait=off").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("qemu.log").toFile()).start();
-        for (int i = 0; i < 2000 && !Files.exists(sock); i++) {
-            assertTrue(qemu.isAlive(), "QEMU exited");
-            Thread.sleep(10); // polling for a file QEMU creates within milliseconds
+        startQemu();
+    }
+
+    /**
+     * Starts QEMU with its monitor at dir/qemu.sock (QEMU replaces a socket file left there) and
+     * one more monitor per name in {@code more} (dir/NAME); returns once every one listens.
+     */
+    private void startQemu(String... more) throws Exception {
+        List<Path> sockets = new ArrayList<>(List.of(dir.resolve("qemu.sock")));
+        for (String name : more) {
+            sockets.add(dir.resolve(name));
         }
-        assertTrue(Files.exists(sock), "QEMU created no socket");
+        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-machine", "none", "-nodefaults",
+                "-display", "none"));
+        for (Path sock : sockets) {
+            cmd.addAll(List.of("-qmp", "unix:" + sock + ",server=on,wait=off"));
+        }
+        qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
+        for (Path sock : sockets) {
+            awaitCondition(() -> {
+                assertTrue(qemu.isAlive(), "QEMU exited: " + Files.readString(dir.resolve("qemu.log")));
+                return Qemu.listening(sock);
+            }, "QEMU to listen on " + sock);
+        }
     }
 
     private void startProxy(ProxyPolicy policy, Recorder recorder) throws Exception {
-        QmpProxy.Config config = new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
-                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder);
+        startProxy(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("qemu.sock")),
+                List.of(Endpoint.parse("unix:" + proxySocket())), policy, false, false, Duration.ofSeconds(1), recorder));
+    }
+
+    private void startProxy(QmpProxy.Config config) throws Exception {
         for (int i = 0; ; i++) {
             try {
                 proxy = QmpProxy.start(config);
@@ -153,10 +172,11 @@ class ProxyQemuTest {
             for (int i = 0; i < 20; i++) {
                 queued.add(a.execute("query-name", null));
             }
-            b.send("{\"execute\": \"query-name\", \"id\": \"in\"}{\"exec-oob\": \"query-yank\", \"id\": \"oob\"}");
-            assertEquals("{\"return\": [{\"type\": \"chardev\", \"id\": \"compat_monitor0\"}], \"id\": \"oob\"}", b.next());
+            // a's requests reached the proxy, in order, before this out-of-band one: b's come after them
             assertEquals(List.of(Map.of("type", "chardev", "id", "compat_monitor0")),
                     a.executeOob("query-yank", null).get(20, TimeUnit.SECONDS));
+            b.send("{\"execute\": \"query-name\", \"id\": \"in\"}{\"exec-oob\": \"query-yank\", \"id\": \"oob\"}");
+            assertEquals("{\"return\": [{\"type\": \"chardev\", \"id\": \"compat_monitor0\"}], \"id\": \"oob\"}", b.next());
             assertFalse(blocked.isDone());
             assertTrue(queued.stream().noneMatch(CompletableFuture::isDone));
             unblock(fifo);
@@ -305,5 +325,85 @@ class ProxyQemuTest {
             }
         }
         return seen;
+    }
+
+    @Test
+    void reconnectsToANewQemuOnTheSameSocketAndKeepsClients() throws Exception {
+        Endpoint upstream = Endpoint.parse("unix:" + dir.resolve("qemu.sock"));
+        startProxy(new QmpProxy.Config(upstream, List.of(Endpoint.parse(proxyEndpoint())), ProxyPolicy.OPEN, true,
+                true, Duration.ofMillis(200), null));
+        try (RawClient r = RawClient.negotiated(proxySocket())) {
+            r.send("{\"execute\": \"stop\", \"id\": 1}");
+            assertEquals("STOP", json(r.next()).get("event"));
+            assertEquals("{\"return\": {}, \"id\": 1}", r.next());
+            qemu.destroyForcibly();
+            assertTrue(qemu.waitFor(10, TimeUnit.SECONDS));
+            awaitCondition(() -> !proxy.upstreamReady().isDone(), "the proxy to see QEMU gone");
+            r.send("{\"execute\": \"query-status\", \"id\": 2}");
+            assertEquals(Map.of("id", 2L, "error", Map.of("class", "GenericError", "desc", "this QMP proxy is not"
+                    + " connected to its upstream server " + upstream + " (reconnecting)")), json(r.next()));
+            startQemu();
+            proxy.upstreamReady().get(30, TimeUnit.SECONDS);
+            // the same client, now served by the new QEMU (running: the old one's stop is gone with it)
+            r.send("{\"execute\": \"query-status\", \"id\": 3}");
+            assertEquals("{\"return\": {\"singlestep\": false, \"status\": \"running\", \"running\": true}, \"id\": 3}",
+                    r.next());
+            try (QmpClient c = QmpClient.connect(proxyEndpoint())) {
+                assertEquals(Map.of(), c.call("query-name", null));
+            }
+        }
+    }
+
+    /** A condition the test can only observe by asking. */
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Checks {@code condition} every 10 ms until it holds, failing after 20 s. */
+    private static void awaitCondition(Condition condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.holds()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(10); // polling an observable state, with a deadline
+        }
+    }
+
+    /**
+     * QEMU stops reading a monitor whose queue holds 8 in-band requests, so the proxy keeps at
+     * most 7 outstanding there: an {@code exec-oob} is still read and answered while QEMU's main
+     * loop is blocked by someone else (here another monitor's blockdev-add on a FIFO) and
+     * clients have more in-band requests waiting.
+     */
+    @Test
+    void execOobIsAnsweredWhileAnotherMonitorBlocksQemuAndClientsQueueInBand() throws Exception {
+        qemu.destroyForcibly();
+        assertTrue(qemu.waitFor(10, TimeUnit.SECONDS));
+        startQemu("other.sock");
+        startProxy(ProxyPolicy.OPEN, null);
+        Path fifo = mkfifo("block.fifo");
+        try (RawClient other = RawClient.negotiated(dir.resolve("other.sock"));
+             QmpClient a = QmpClient.connect(proxyEndpoint()); RawClient b = RawClient.negotiated(proxySocket())) {
+            other.send("{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"blkdebug\", \"node-name\": \"o1\","
+                    + " \"config\": \"" + fifo + "\", \"image\": {\"driver\": \"null-co\"}}, \"id\": \"blk\"}");
+            Path wchan = Path.of("/proc", Long.toString(qemu.pid()), "wchan");
+            awaitCondition(() -> Files.readString(wchan).strip().equals("wait_for_partner"),
+                    "QEMU's main loop to block opening the FIFO");
+            List<CompletableFuture<Object>> queued = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                queued.add(a.execute("query-name", null));
+            }
+            for (int i = 1; i <= 3; i++) {
+                b.send("{\"exec-oob\": \"query-yank\", \"id\": \"o" + i + "\"}");
+                String answer = b.next();
+                assertTrue(answer.startsWith("{\"return\": [{\"type\": \"chardev\"") && answer.endsWith("\"id\": \"o" + i + "\"}"),
+                        answer);
+            }
+            assertTrue(queued.stream().noneMatch(CompletableFuture::isDone));
+            unblock(fifo);
+            assertEquals("{\"return\": {}, \"id\": \"blk\"}", other.next());
+            for (CompletableFuture<Object> f : queued) {
+                assertEquals(Map.of(), f.get(20, TimeUnit.SECONDS));
+            }
+        }
     }
 }

@@ -13,15 +13,15 @@ import java.util.concurrent.TimeUnit;
  * tests. Started by the constructor (which waits, bounded, for the socket to appear) and stopped
  * by {@link #close()} through its {@link Process}. Not thread-safe.
  */
-final class Qemu implements AutoCloseable {
-    static final String BINARY = "qemu-system-x86_64";
+public final class Qemu implements AutoCloseable {
+    public static final String BINARY = "qemu-system-x86_64";
 
-    final Path socket;
-    final Path log;
+    public final Path socket;
+    public final Path log;
     private final Process process;
 
     /** Whether the QEMU binary is on the PATH. */
-    static boolean available() {
+    public static boolean available() {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;
@@ -35,7 +35,7 @@ final class Qemu implements AutoCloseable {
     }
 
     /** Starts QEMU with its QMP socket at {@code dir/qemu.sock}; {@code extra} are more options. */
-    Qemu(Path dir, String... extra) throws IOException, InterruptedException {
+    public Qemu(Path dir, String... extra) throws IOException, InterruptedException {
         socket = dir.resolve("qemu.sock");
         log = dir.resolve("qemu.log");
         List<String> cmd = new ArrayList<>(List.of(BINARY, "-machine", "none", "-nodefaults", "-display", "none",
@@ -61,7 +61,7 @@ final class Qemu implements AutoCloseable {
      * calls listen, and a client connecting in between is refused (Linux: /proc/net/unix flags
      * 00010000 mark a listening socket).
      */
-    static boolean listening(Path path) throws IOException {
+    public static boolean listening(Path path) throws IOException {
         String suffix = " " + path.toAbsolutePath();
         for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
             String[] f = line.trim().split("\\s+");
@@ -72,16 +72,16 @@ final class Qemu implements AutoCloseable {
         return false;
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "unix:" + socket;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Kills QEMU at once (SIGKILL), as a crash would, and waits for it to be gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
