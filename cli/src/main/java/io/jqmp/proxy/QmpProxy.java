@@ -194,7 +194,10 @@ public final class QmpProxy implements AutoCloseable {
         QmpClient.Builder b = QmpClient.builder(config.upstream())
                 .commandTimeout(NO_TIMEOUT)
                 .maxInbandInFlight(UPSTREAM_INBAND)
-                .onEventInReader(this::event);
+                .onEventInReader(this::event)
+                // Every answer and event of every client passes these two threads: they must not
+                // wait for a carrier behind the client connections' virtual threads.
+                .platformThreads(true);
         if (config.tls().upstream() != null) {
             b.tls(config.tls().upstream());
         }

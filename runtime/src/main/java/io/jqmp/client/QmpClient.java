@@ -77,7 +77,8 @@ import java.util.function.Predicate;
  * <p>Threading: all public methods are thread-safe and never block on the socket, except the
  * blocking {@code call} methods, which wait at most the command's timeout. One reader virtual
  * thread ({@code qmp-client-reader}) parses input, fills event queues and completes futures; one
- * writer virtual thread ({@code qmp-client-writer}) writes requests, out-of-band ones first; one
+ * writer virtual thread ({@code qmp-client-writer}) writes requests, out-of-band ones first (both
+ * platform threads with {@link Builder#platformThreads}); one
  * virtual thread ({@code qmp-client-events}) calls event listeners. Futures are completed on the
  * reader thread (or a timer thread on timeout): do not block in their dependent actions; use the
  * {@code Async} variants of {@code CompletableFuture} for slow work.
@@ -196,8 +197,9 @@ public final class QmpClient implements AutoCloseable {
     // Connecting
 
     private void open(Builder b) throws QmpConnectionException {
-        reader = Thread.ofVirtual().name("qmp-client-reader").start(this::readLoop);
-        writer = Thread.ofVirtual().name("qmp-client-writer").start(this::writeLoop);
+        Thread.Builder threads = b.platformThreads ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual();
+        reader = threads.name("qmp-client-reader").start(this::readLoop);
+        writer = threads.name("qmp-client-writer").start(this::writeLoop);
         long deadline = System.nanoTime() + b.connectTimeout.toNanos();
         Map<String, Object> g = await(greetingFuture, deadline, "QMP greeting");
         List<String> offered = capabilitiesOf(g);
@@ -1013,6 +1015,7 @@ public final class QmpClient implements AutoCloseable {
         private TlsCredentials tls;
         private final List<Listener> listeners = new ArrayList<>();
         private Consumer<QmpEvent> readerEventListener;
+        private boolean platformThreads;
 
         private record Listener(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
         }
@@ -1156,6 +1159,20 @@ public final class QmpClient implements AutoCloseable {
          */
         public Builder onEventInReader(Consumer<QmpEvent> listener) {
             this.readerEventListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Reads and writes on platform threads instead of virtual ones: for a long-lived control
+         * connection in a program busy with other virtual threads (a proxy's upstream), whose
+         * answers must not wait for a carrier thread behind them. Two threads for the life of the
+         * client. Default: virtual threads.
+         *
+         * @param platform whether the reader and the writer are platform threads
+         * @return this builder
+         */
+        public Builder platformThreads(boolean platform) {
+            this.platformThreads = platform;
             return this;
         }
 

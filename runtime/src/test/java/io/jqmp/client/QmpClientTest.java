@@ -288,6 +288,19 @@ class QmpClientTest {
     }
 
     @Test
+    void platformThreadsReadAndWriteWhenAsked() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).platformThreads(true).connect()) {
+            assertEquals(Map.of(), qmp.callOob("x-oob-test", Map.of("lock", false)));
+            // Thread.getAllStackTraces lists platform threads only.
+            List<Thread> platform = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("qmp-client-reader") || t.getName().equals("qmp-client-writer"))
+                    .toList();
+            assertEquals(2, platform.size(), platform.toString());
+            assertTrue(platform.stream().allMatch(Thread::isDaemon), "a client must not keep the JVM alive");
+        }
+    }
+
+    @Test
     void aTimeoutIsNotAConnectionFailure() throws Exception {
         try (QmpClient qmp = QmpClient.builder(endpoint).commandTimeout(Duration.ofMillis(200)).connect()) {
             QmpTimeoutException e = assertThrows(QmpTimeoutException.class,
