@@ -87,9 +87,11 @@ public final class JsonStreamer {
     /**
      * Token bytes live in chunks of this size, allocated as input arrives and dropped (all but
      * the first) when the value ends: a partial value costs its bytes rounded up to a chunk,
-     * never a doubled array or a copy.
+     * never a doubled array or a copy. 2 KiB: the first chunk stays with every connection (ten
+     * thousand idle connections hold one each), while each chunk's header costs under 1 % of a
+     * large token.
      */
-    private static final int CHUNK_SHIFT = 12;
+    private static final int CHUNK_SHIFT = 11;
     private static final int CHUNK = 1 << CHUNK_SHIFT;
     private static final int CHUNK_MASK = CHUNK - 1;
     /** Above this, token tables are dropped after a value so one huge request does not pin memory. */
