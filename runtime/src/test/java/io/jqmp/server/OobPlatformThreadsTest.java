@@ -94,9 +94,12 @@ class OobPlatformThreadsTest {
         try (TestServer s = new TestServer(dir, b -> b.oobPlatformConnections(1))) {
             WireClient first = s.client(true);
             Connection firstConn = newest(s);
+            Thread firstReader = firstConn.readerThread();
             Thread firstWriter = firstConn.writerThread();
             first.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 1}");
             first.expect("{\"return\": {}, \"id\": 1}");
+            // A role's old thread ends once its new one has started.
+            ended(firstReader);
             ended(firstWriter);
             onPlatformThreads(firstConn);
 
@@ -114,9 +117,11 @@ class OobPlatformThreadsTest {
                 first.close();
                 ended(firstPlatformWriter); // it closes the connection, which frees the place, before it ends
 
+                Thread secondReader = secondConn.readerThread();
                 Thread secondWriter = secondConn.writerThread();
                 second.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 4}");
                 second.expect("{\"return\": {}, \"id\": 4}");
+                ended(secondReader);
                 ended(secondWriter);
                 onPlatformThreads(secondConn);
             }
