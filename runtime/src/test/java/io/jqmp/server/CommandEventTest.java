@@ -136,10 +136,12 @@ class CommandEventTest {
                     assertFalse(s.getValue().isNegative(), s.getKey() + " of " + e);
                 }
                 assertFalse(e.end().isBefore(e.start()), e.toString());
-                // The stages are consecutive: together they are the event's duration (two clocks, so
-                // allow a millisecond between them).
+                // The stages lie within the event (two clocks, so allow a millisecond between them).
+                // They are not asserted to fill it: the event's begin and end are read next to the
+                // first and last stage marks, and a starved machine can preempt a thread between
+                // the two reads (seen: stages 9.85 ms of an 11.0 ms event).
                 long total = Duration.between(e.start(), e.end()).toNanos();
-                assertTrue(Math.abs(total - e.stageSum()) < 1_000_000, "stages " + e.stageSum() + " ns of " + total + " ns: " + e);
+                assertTrue(e.stageSum() < total + 1_000_000, "stages " + e.stageSum() + " ns of " + total + " ns: " + e);
             }
             // In-band requests are read, and so begin, in order.
             assertTrue(!i2.start().isBefore(n.start()) && !n.start().isBefore(i1.start()));

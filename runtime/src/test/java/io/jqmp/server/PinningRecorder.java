@@ -68,8 +68,9 @@ public final class PinningRecorder implements BeforeAllCallback, AfterAllCallbac
     /**
      * A virtual thread the JDK could not unmount while it waited for one of the JDK's own monitors
      * (seen on JDK 25: a test client's read ending while its channel is closed waits for the
-     * channel's internal lock in {@code AbstractInterruptibleChannel}): the monitor and the frame
-     * that pins are the JDK's, not ours to fix.
+     * channel's internal lock in {@code AbstractInterruptibleChannel}; on a starved machine, two
+     * TLS handshakes contending for a monitor of the SunJCE provider in {@code com.sun.crypto.provider}):
+     * the monitor and the frame that pins are the JDK's, not ours to fix.
      */
     private static boolean jdkInternal(RecordedEvent e) {
         if (!e.hasField("pinnedReason") || e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) {
@@ -77,7 +78,7 @@ public final class PinningRecorder implements BeforeAllCallback, AfterAllCallbac
         }
         String reason = String.valueOf((Object) e.getValue("pinnedReason"));
         String top = e.getStackTrace().getFrames().get(0).getMethod().getType().getName();
-        return reason.startsWith("Freeze or preempt failed") && top.matches("(java|javax|jdk|sun)\\..*");
+        return reason.startsWith("Freeze or preempt failed") && top.matches("(java|javax|jdk|sun|com\\.sun)\\..*");
     }
 
     private static String describe(RecordedEvent e) {

@@ -109,9 +109,9 @@ final class HostileScenario implements Scenario {
             for (InbandFlooder f : flooders) {
                 lost += f.finish(drainDeadline);
             }
-            // An attacker checks the phase between requests, so it may still wait for one answer
-            // (ANSWER_TIMEOUT) after sending at most 1 MiB: give it that, so a missing answer is
-            // reported as such.
+            // An attacker checks the phase between requests (the garbage one between rounds), so it
+            // may still wait for an answer (ANSWER_TIMEOUT) after sending at most 1 MiB: give it
+            // that, so a missing answer is reported as such.
             long stopDeadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos() + STOP_MARGIN.toNanos();
             for (Thread t : attackers) {
                 t.join(Math.max(1, (stopDeadline - System.nanoTime()) / 1_000_000));
@@ -249,13 +249,17 @@ final class HostileScenario implements Scenario {
         }
     }
 
-    /** Sends each bad input (in a seeded random order) on one connection and checks each answer against the prescribed one. */
+    /**
+     * Sends each bad input (in a seeded random order) on one connection and checks each answer
+     * against the prescribed one, round after round while the phase lasts, and at least one whole
+     * round even when a starved machine ends the phase before this thread gets to send.
+     */
     private void garbage(Endpoint ep, long seed) {
         List<BadInputs.Case> cases = new ArrayList<>(BadInputs.cases());
         Random random = new Random(seed);
         try (QmpConnection c = QmpConnection.negotiated(ep, 64 * 1024)) {
             QmpConnection.MessageQueue q = c.startQueue("garbage-reader");
-            while (hostileRunning) {
+            do {
                 // A new order every round (from the run's seed), so each input follows every other.
                 Collections.shuffle(cases, random);
                 for (BadInputs.Case k : cases) {
@@ -268,7 +272,7 @@ final class HostileScenario implements Scenario {
                     }
                 }
                 LockSupport.parkNanos(10_000_000L);
-            }
+            } while (hostileRunning);
         } catch (IOException e) {
             badInputFaults.add("garbage: connection failed: " + e.getMessage());
         } catch (InterruptedException e) {

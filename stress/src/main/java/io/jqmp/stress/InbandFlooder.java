@@ -3,6 +3,7 @@ package io.jqmp.stress;
 import io.jqmp.server.Endpoint;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,10 @@ final class InbandFlooder {
     private final AtomicLong answered = new AtomicLong();
     private volatile boolean sending = true;
     private volatile boolean eof;
+    /** Set by {@link #finish} once the writer has ended, so that {@code sent} no longer changes. */
+    private volatile boolean finishing;
+    /** Counted down once finishing and every request sent is answered, or at end of stream. */
+    private final CountDownLatch drained = new CountDownLatch(1);
     private long expected; // reader thread only
     private Thread writer;
 
@@ -70,6 +75,7 @@ final class InbandFlooder {
     private void onMessage(Object m) {
         if (m == QmpConnection.EOF) {
             eof = true;
+            drained.countDown();
             if (!conn.isClosed()) {
                 violations.accept("client " + index + ": the server closed the connection");
             }
@@ -100,6 +106,16 @@ final class InbandFlooder {
         }
         answered.incrementAndGet();
         window.release();
+        // Read after the count: either finish() sees this answer, or this sees that it is finishing.
+        if (finishing) {
+            checkDrained();
+        }
+    }
+
+    private void checkDrained() {
+        if (answered.get() >= sent.get()) {
+            drained.countDown();
+        }
     }
 
     void stopSending() {
@@ -112,9 +128,9 @@ final class InbandFlooder {
         if (writer != null) {
             writer.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
         }
-        while (answered.get() < sent.get() && !eof && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(5); // polling a counter with a deadline, not synchronising on time
-        }
+        finishing = true;
+        checkDrained();
+        drained.await(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         long lost = sent.get() - answered.get();
         conn.close();
         return lost;

@@ -33,6 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class MachinePeer implements AutoCloseable {
     /** Longer than any step: the scenario's own deadlines decide when an answer is missing. */
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
+    /**
+     * Negotiation with a server just started in this process: on a starved machine a cold JVM
+     * took over 10 s (the client's default) for the first one.
+     */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
     private final QmpClient client;
@@ -47,7 +52,7 @@ final class MachinePeer implements AutoCloseable {
 
     MachinePeer(String name, Endpoint endpoint) throws QmpConnectionException {
         this.name = name;
-        this.client = QmpClient.builder(endpoint).oob(true).commandTimeout(COMMAND_TIMEOUT)
+        this.client = QmpClient.builder(endpoint).oob(true).connectTimeout(CONNECT_TIMEOUT).commandTimeout(COMMAND_TIMEOUT)
                 .onEvent(e -> e.name().equals("MIGRATION"), e -> fileStatus(String.valueOf(e.data().get("status"))))
                 .connect();
         client.closedFuture().thenRun(this::fileClosed);

@@ -51,10 +51,11 @@ final class OobProber {
         phase = phaseName;
     }
 
+    /** At least one probe, even when {@link #stop} comes before this thread first runs (a starved machine). */
     private void loop() {
         long n = 0;
         try {
-            while (running) {
+            do {
                 String id = "p" + index + "-" + n++;
                 ProbeEvent event = new ProbeEvent();
                 event.begin();
@@ -85,7 +86,7 @@ final class OobProber {
                 answered.incrementAndGet();
                 histogram.recordValue(t1 - t0);
                 LockSupport.parkNanos(intervalNanos); // pacing between probes
-            }
+            } while (running);
         } catch (IOException e) {
             if (running) {
                 violations.accept("prober " + index + ": " + e.getMessage());

@@ -52,11 +52,12 @@ final class Target implements AutoCloseable {
 
     /**
      * Asks the server for {@code stress-heap} over a fresh connection: heap after GC, platform
-     * threads, connections. Null if the server does not have the command or does not answer
-     * within 30 s.
+     * threads, connections. Null if the server does not have the command, or does not negotiate
+     * or answer within 30 s each (generous: a starved machine after a hostile phase).
      */
     Map<?, ?> measure() {
-        try (QmpClient c = QmpClient.builder(endpoint).commandTimeout(Duration.ofSeconds(30)).connect()) {
+        try (QmpClient c = QmpClient.builder(endpoint).connectTimeout(Duration.ofSeconds(30))
+                .commandTimeout(Duration.ofSeconds(30)).connect()) {
             return c.call(StressServer.HEAP, null) instanceof Map<?, ?> r ? r : null;
         } catch (QmpClientException e) {
             return null;

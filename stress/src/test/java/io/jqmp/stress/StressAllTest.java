@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StressAllTest {
 
     @Test
-    @Timeout(90)
+    @Timeout(180) // 27 s of scenarios, plus their drains and a postcopy iteration that may take a minute on a starved machine
     void shortProfileOfAllHoldsEveryInvariant(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("all.json");
         StressOptions o = new StressOptions("all", Duration.ofSeconds(27), 7, json, null, 4, 1_000, false);
