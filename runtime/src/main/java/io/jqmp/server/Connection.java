@@ -7,6 +7,7 @@ import io.jqmp.internal.wire.JsonStreamer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One client connection: its session (what handlers see, and the negotiation state), its
@@ -36,6 +37,8 @@ final class Connection implements Session {
     private final Semaphore platformPlaces;
     /** Whether this connection holds one of {@link #platformPlaces} (moved to platform threads). */
     private final AtomicBoolean onPlatformPlace = new AtomicBoolean();
+    /** Makes queueing the negotiation answer and entering command mode one step for event senders. */
+    private final ReentrantLock modeLock = new ReentrantLock();
     private volatile boolean commandMode;
     private volatile boolean oobEnabled;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -87,11 +90,40 @@ final class Connection implements Session {
         return commandMode;
     }
 
-    /** Reader thread only: leaves negotiation mode with the given capabilities. */
-    void enterCommandMode(boolean oob) {
-        oobEnabled = oob;
-        commandMode = true;
+    /**
+     * Reader thread only: queues the answer to {@code qmp_capabilities} and leaves negotiation
+     * mode with the given capabilities, as one step for {@link #sendEvent}: an event sent once
+     * the client can have the answer is not skipped, and none is queued ahead of the answer.
+     */
+    void enterCommandMode(byte[] answer, boolean oob) {
+        modeLock.lock();
+        try {
+            writer.send(answer);
+            oobEnabled = oob;
+            commandMode = true;
+        } finally {
+            modeLock.unlock();
+        }
         flow.commandMode(oob);
+    }
+
+    /**
+     * Queues an event for the client if it is in command mode. Any thread; waits at most for the
+     * reader to queue a negotiation answer ({@link #enterCommandMode}).
+     */
+    void sendEvent(byte[] event) {
+        if (commandMode) {
+            writer.send(event);
+            return;
+        }
+        modeLock.lock();
+        try {
+            if (commandMode) {
+                writer.send(event);
+            }
+        } finally {
+            modeLock.unlock();
+        }
     }
 
     boolean isClosed() {
@@ -127,11 +159,6 @@ final class Connection implements Session {
     void start() {
         writer.start();
         reader.start();
-    }
-
-    /** Queues one message (an event) for the client. Any thread; never blocks. */
-    void send(byte[] message) {
-        writer.send(message);
     }
 
     /** Whether everything queued for the client has been written to the socket. Any thread. */

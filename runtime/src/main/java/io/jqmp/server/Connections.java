@@ -41,12 +41,14 @@ final class Connections {
         return largest;
     }
 
-    /** Sends an encoded event to every connection in command mode. Any thread; never blocks. */
+    /**
+     * Sends an encoded event to every connection in command mode. Any thread; never blocks (but
+     * for a connection whose reader is queueing its negotiation answer right now, the moment that
+     * takes: {@link Connection#sendEvent}).
+     */
     void broadcast(byte[] message) {
         for (Connection c : open) {
-            if (c.commandMode()) {
-                c.send(message);
-            }
+            c.sendEvent(message);
         }
     }
 }

@@ -180,8 +180,10 @@ final class RequestRouter {
             out.send(encoder.encode(Messages.error(ErrorClass.GenericError, rules.capabilitiesUnavailable(missing), id)));
             return;
         }
-        out.send(encoder.encode(Messages.success(new LinkedHashMap<String, Object>(), id)));
-        session.enterCommandMode(wanted.contains("oob"));
+        // Answer and mode change in one step: an event emitted once the client can have the answer
+        // must reach it, and none may overtake the answer.
+        session.enterCommandMode(encoder.encode(Messages.success(new LinkedHashMap<String, Object>(), id)),
+                wanted.contains("oob"));
     }
 
     /**

@@ -73,4 +73,25 @@ class EventsTest {
             assertThrows(IllegalArgumentException.class, () -> s.server.events().emit("NO_SUCH_EVENT", Map.of()));
         }
     }
+
+    /**
+     * An event emitted once the client has its {@code qmp_capabilities} answer reaches it, after
+     * the answer: queueing the answer and entering command mode are one step for event senders.
+     * The window this guards (the reader between the two) is a few instructions wide, so a run
+     * without that step fails only when the reader is preempted there; 200 rounds make that likelier.
+     */
+    @Test
+    void anEventEmittedOnceTheClientHasTheNegotiationAnswerReachesIt() throws Exception {
+        try (TestServer s = new TestServer(dir)) {
+            for (int i = 0; i < 200; i++) {
+                try (WireClient c = WireClient.connectGreeted(s.endpoint)) {
+                    c.send("{\"execute\": \"qmp_capabilities\"}");
+                    c.expect("{\"return\": {}}");
+                    s.server.events().emit("TEST_EVENT", Map.of("n", (long) i));
+                    assertEquals("{\"timestamp\": {\"seconds\": S, \"microseconds\": U}, \"event\": \"TEST_EVENT\", "
+                            + "\"data\": {\"n\": " + i + "}}", c.nextMasked());
+                }
+            }
+        }
+    }
 }
