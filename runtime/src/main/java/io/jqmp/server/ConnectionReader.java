@@ -159,16 +159,8 @@ final class ConnectionReader {
      */
     private boolean handOver(ByteBuffer buf) {
         toPlatform = false;
-        return thread.handOverToPlatform(() -> serveOn(buf));
-    }
-
-    /** The platform thread's start: reads on unless the connection closed during the hand-over. */
-    private void serveOn(ByteBuffer buf) {
-        if (connection.isClosed()) {
-            input.close();
-            return;
-        }
-        serve(buf);
+        // A close during the hand-over is seen by the new thread's first awaitRoom.
+        return thread.handOverToPlatform(() -> serve(buf));
     }
 
     /**

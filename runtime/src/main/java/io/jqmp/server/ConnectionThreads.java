@@ -23,5 +23,4 @@ public enum ConnectionThreads {
     Thread.Builder builder() {
         return this == PLATFORM ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual();
     }
-
 }
