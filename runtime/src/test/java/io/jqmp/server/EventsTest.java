@@ -77,8 +77,8 @@ class EventsTest {
     /**
      * An event emitted once the client has its {@code qmp_capabilities} answer reaches it, after
      * the answer: queueing the answer and entering command mode are one step for event senders.
-     * The window this guards (the reader between the two) is a few instructions wide, so a run
-     * without that step fails only when the reader is preempted there; 200 rounds make that likelier.
+     * Without that step the event is skipped whenever the client reads the answer and the event is
+     * emitted before the reader has entered command mode, which 200 rounds make likely.
      */
     @Test
     void anEventEmittedOnceTheClientHasTheNegotiationAnswerReachesIt() throws Exception {
