@@ -16,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jqmp proxy} against QEMU direct, measured in the same run on the same QEMU 7.2: one QEMU
- * with {@value #MONITORS} monitors, the proxy (a separate JVM started from the cli jar) holding the
+ * with {@value #MONITORS} monitors (one more for a baseline proxy), the proxy (a separate JVM started from the cli jar) holding the
  * last one, the direct cases on the others (QEMU serves one client per monitor).
  *
- * <p>Cases, each through the proxy and direct: the {@code exec-oob query-yank} round trip idle;
+ * <p>Cases, each through the proxy and direct: the {@code exec-oob query-yank} round trip idle
+ * (interleaved probe by probe across the paths);
  * with 16 loaders each keeping 8 {@code query-status} in flight (direct: 16 monitors of their own,
  * the prober alone on its monitor; proxy: all 17 connections on the proxy, so all the load goes
  * through the one upstream monitor the prober's requests use); with the prober's own connection
@@ -27,7 +28,12 @@ import java.util.concurrent.TimeUnit;
  * are interleaved (every case once per round, direct then proxy), after a warm-up round that is
  * not reported; the report gives p50, p99 and p99.9 per round and their medians.
  *
- * <p>Usage: {@code ProxyBench --cli-jar JAR [--rounds N] [--samples N] [--seconds S] [--out FILE]}.
+ * <p>With {@code --baseline-jar JAR} a second proxy, started from another build's cli jar, holds a
+ * monitor of its own and runs every case right after the proxy, for a same-run comparison of two
+ * builds; {@code --cases} picks some of the case groups (idle, loaded, own, throughput).
+ *
+ * <p>Usage: {@code ProxyBench --cli-jar JAR [--baseline-jar JAR] [--rounds N] [--samples N]
+ * [--seconds S] [--cases LIST] [--out FILE]}.
  * Runs on the main thread; loaders on threads of their own ({@link Loader}).
  */
 public final class ProxyBench {
@@ -36,50 +42,67 @@ public final class ProxyBench {
     static final int DEPTH = OobLatency.LOADER_DEPTH;
     /** The longest one latency case may take per round, whatever the sample count. */
     static final long CASE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** The case groups {@code --cases} chooses from. */
+    static final List<String> CASES = List.of("idle", "loaded", "own", "throughput");
 
     private final String direct;
-    private final String viaProxy;
+    /** Where a path's clients connect: "proxy", and "baseline" when a baseline proxy runs. */
+    private final Map<String, String> proxies;
     private final int samples;
     private final int seconds;
 
-    private ProxyBench(String directPattern, String proxyEndpoint, int samples, int seconds) {
+    private ProxyBench(String directPattern, Map<String, String> proxies, int samples, int seconds) {
         this.direct = directPattern;
-        this.viaProxy = proxyEndpoint;
+        this.proxies = proxies;
         this.samples = samples;
         this.seconds = seconds;
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("--rounds", "3", "--samples", "5000", "--seconds", "5",
-                "--out", "benchmarks/target/proxy-bench.md"));
+                "--out", "benchmarks/target/proxy-bench.md", "--cases", String.join(",", CASES)));
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 == args.length) {
-                throw new IllegalArgumentException("usage: ProxyBench --cli-jar JAR [--rounds N] [--samples N]"
-                        + " [--seconds S] [--out FILE]; got " + String.join(" ", args));
+                throw new IllegalArgumentException("usage: ProxyBench --cli-jar JAR [--baseline-jar JAR] [--rounds N]"
+                        + " [--samples N] [--seconds S] [--cases " + String.join(",", CASES) + "] [--out FILE]; got "
+                        + String.join(" ", args));
             }
             opt.put(args[i], args[++i]);
         }
         if (!opt.containsKey("--cli-jar")) {
             throw new IllegalArgumentException("--cli-jar JAR is required: the jqmp-cli-*-all.jar that runs the proxy");
         }
+        List<String> cases = List.of(opt.get("--cases").split(","));
+        if (!CASES.containsAll(cases)) {
+            throw new IllegalArgumentException("--cases takes some of " + String.join(",", CASES) + "; got "
+                    + opt.get("--cases"));
+        }
         Path binary = Qemu.find().orElseThrow(() -> new IllegalStateException(Qemu.BINARY + " is not on the PATH"));
         int rounds = Integer.parseInt(opt.get("--rounds"));
+        String baselineJar = opt.get("--baseline-jar");
         String loadBefore = loadAverage();
         Instant started = Instant.now();
-        try (Qemu qemu = Qemu.start(binary, MONITORS);
+        try (Qemu qemu = Qemu.start(binary, MONITORS + 1);
              ProxyProcess proxy = ProxyProcess.start(Path.of(opt.get("--cli-jar")),
-                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS - 1)))) {
-            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxy.endpoint(),
+                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS - 1)));
+             ProxyProcess baseline = baselineJar == null ? null : ProxyProcess.start(Path.of(baselineJar),
+                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS)))) {
+            Map<String, String> proxies = new LinkedHashMap<>();
+            proxies.put("proxy", proxy.endpoint());
+            if (baseline != null) {
+                proxies.put("baseline", baseline.endpoint());
+            }
+            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxies,
                     Integer.parseInt(opt.get("--samples")), Integer.parseInt(opt.get("--seconds")));
             Results results = new Results();
             System.out.println("warm-up round (not reported)");
-            b.round(new Results(), Math.max(1, b.samples / 5), 1);
+            b.round(new Results(), cases, Math.max(1, b.samples / 5), 1);
             for (int r = 1; r <= rounds; r++) {
                 System.out.println("round " + r + " of " + rounds + ", load average " + loadAverage());
-                b.round(results, b.samples, b.seconds);
+                b.round(results, cases, b.samples, b.seconds);
             }
             String report = results.report(qemu.version(), rounds, b.samples, b.seconds, started, loadBefore,
-                    loadAverage());
+                    loadAverage(), baselineJar);
             Path out = Path.of(opt.get("--out"));
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, report);
@@ -88,35 +111,77 @@ public final class ProxyBench {
         }
     }
 
-    /** One round: every case direct, then through the proxy. */
-    private void round(Results results, int n, int secs) throws IOException, InterruptedException {
-        for (String where : List.of("direct", "proxy")) {
-            results.latency("exec-oob, idle", where, oobIdle(where, n));
+    /** The paths of a round, in order: QEMU direct, the proxy, and the baseline proxy when there is one. */
+    private List<String> paths() {
+        List<String> paths = new ArrayList<>();
+        paths.add("direct");
+        paths.addAll(proxies.keySet());
+        return paths;
+    }
+
+    /** One round: every chosen case on every path, direct first. */
+    private void round(Results results, List<String> cases, int n, int secs) throws IOException, InterruptedException {
+        if (cases.contains("idle")) {
+            Map<String, long[]> idle = oobIdle(n);
+            idle.forEach((where, lat) -> results.latency("exec-oob, idle", where, lat));
         }
-        for (String where : List.of("direct", "proxy")) {
-            results.latency("exec-oob, 16 loaders x 8 in-band", where, oobLoaded(where, n));
+        if (cases.contains("loaded")) {
+            for (String where : paths()) {
+                results.latency("exec-oob, 16 loaders x 8 in-band", where, oobLoaded(where, n));
+            }
         }
-        for (String where : List.of("direct", "proxy")) {
-            results.latency("exec-oob, 8 in-band on the prober's own connection", where, oobOwnLoad(where, n, DEPTH));
+        if (cases.contains("own")) {
+            for (String where : paths()) {
+                results.latency("exec-oob, 8 in-band on the prober's own connection", where, oobOwnLoad(where, n, DEPTH));
+            }
+            // QEMU stops reading a monitor whose queue holds 8 in-band requests; with 7 it never does
+            results.latency("exec-oob, 7 in-band on the prober's own connection", "direct",
+                    oobOwnLoad("direct", n, DEPTH - 1));
         }
-        // QEMU stops reading a monitor whose queue holds 8 in-band requests; with 7 it never does
-        results.latency("exec-oob, 7 in-band on the prober's own connection", "direct", oobOwnLoad("direct", n, DEPTH - 1));
-        for (String where : List.of("direct", "proxy")) {
-            results.throughput("in-band query-status/s, 16 connections x 8", where, throughput(where, LOADERS, secs));
-        }
-        for (String where : List.of("direct", "proxy")) {
-            results.throughput("in-band query-status/s, 1 connection x 8", where, throughput(where, 1, secs));
+        if (cases.contains("throughput")) {
+            for (String where : paths()) {
+                results.throughput("in-band query-status/s, 16 connections x 8", where, throughput(where, LOADERS, secs));
+            }
+            for (String where : paths()) {
+                results.throughput("in-band query-status/s, 1 connection x 8", where, throughput(where, 1, secs));
+            }
         }
     }
 
     /** Connection {@code i}'s endpoint: monitor {@code i} of QEMU, or the proxy. */
     private String endpoint(String where, int i) {
-        return where.equals("direct") ? direct.replace("%d", Integer.toString(i)) : viaProxy;
+        return where.equals("direct") ? direct.replace("%d", Integer.toString(i)) : proxies.get(where);
     }
 
-    private long[] oobIdle(String where, int n) throws IOException {
-        try (Prober p = Prober.open(endpoint(where, 0), true)) {
-            return probe(p, n);
+    /**
+     * {@code n} idle out-of-band round trips on every path, interleaved probe by probe (one on each
+     * path in turn), so that whatever the machine does meanwhile falls on all paths alike.
+     */
+    private Map<String, long[]> oobIdle(int n) throws IOException {
+        List<String> paths = paths();
+        List<Prober> probers = new ArrayList<>();
+        try {
+            for (String where : paths) {
+                probers.add(Prober.open(endpoint(where, 0), true));
+            }
+            long[][] lat = new long[paths.size()][n];
+            long deadline = System.nanoTime() + CASE_NANOS;
+            int count = 0;
+            while (count < n && System.nanoTime() < deadline) {
+                for (int k = 0; k < probers.size(); k++) {
+                    lat[k][count] = roundTrip(probers.get(k));
+                }
+                count++;
+            }
+            Map<String, long[]> byPath = new LinkedHashMap<>();
+            for (int k = 0; k < paths.size(); k++) {
+                byPath.put(paths.get(k), Arrays.copyOf(lat[k], count));
+            }
+            return byPath;
+        } finally {
+            for (Prober p : probers) {
+                p.close();
+            }
         }
     }
 
@@ -176,16 +241,22 @@ public final class ProxyBench {
         long deadline = System.nanoTime() + CASE_NANOS;
         int count = 0;
         while (count < n && System.nanoTime() < deadline) {
-            long id = p.nextId();
-            byte[] req = Prober.request(true, "query-yank", null, id);
-            long t0 = System.nanoTime();
-            p.roundTrip(req, id);
-            lat[count++] = System.nanoTime() - t0;
-            if (!p.lastLineIsReturn()) {
-                throw new IOException("error answer: " + p.lastLine());
-            }
+            lat[count++] = roundTrip(p);
         }
         return Arrays.copyOf(lat, count);
+    }
+
+    /** One {@code exec-oob query-yank} round trip, in nanoseconds. */
+    private static long roundTrip(Prober p) throws IOException {
+        long id = p.nextId();
+        byte[] req = Prober.request(true, "query-yank", null, id);
+        long t0 = System.nanoTime();
+        p.roundTrip(req, id);
+        long nanos = System.nanoTime() - t0;
+        if (!p.lastLineIsReturn()) {
+            throw new IOException("error answer: " + p.lastLine());
+        }
+        return nanos;
     }
 
     /** Answers per second of {@code connections} loaders at depth 8, over {@code secs} after one second of settling. */
@@ -254,7 +325,7 @@ public final class ProxyBench {
         }
 
         String report(String qemuVersion, int rounds, int samples, int seconds, Instant started, String loadBefore,
-                      String loadAfter) {
+                      String loadAfter, String baselineJar) {
             StringBuilder sb = new StringBuilder();
             sb.append("Run ").append(started.truncatedTo(ChronoUnit.SECONDS)).append(", ").append(qemuVersion)
                     .append(", JDK ").append(Runtime.version()).append(", ")
@@ -262,37 +333,82 @@ public final class ProxyBench {
                     .append(" interleaved rounds after a warm-up round; up to ").append(samples)
                     .append(" probes per case and round (at most ").append(CASE_NANOS / 1_000_000_000)
                     .append(" s), throughput over ").append(seconds).append(" s; load average ").append(loadBefore)
-                    .append(" before, ").append(loadAfter).append(" after.\n\n");
-            sb.append("Out-of-band round trip (`exec-oob query-yank`), µs, median of the rounds (rounds in brackets);"
-                    + " ratios and differences of those medians:\n\n");
-            sb.append("| case | path | p50 | p99 | p99.9 | proxy/direct p50 | p99 | p99.9 | proxy − direct p50 |\n");
-            sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-            for (var e : latencies.entrySet()) {
-                for (String where : e.getValue().keySet()) {
-                    sb.append("| ").append(e.getKey()).append(" | ").append(where);
-                    for (int k = 0; k < 3; k++) {
-                        sb.append(String.format(Locale.ROOT, " | %.1f (%s)", medianOf(e.getKey(), where, k),
-                                rounds(e.getValue().get(where), k)));
-                    }
-                    if (where.equals("proxy") && e.getValue().containsKey("direct")) {
+                    .append(" before, ").append(loadAfter).append(" after.");
+            if (baselineJar != null) {
+                sb.append(" Baseline: a second proxy started from ").append(Path.of(baselineJar).getFileName())
+                        .append(" on its own monitor of the same QEMU, measured right after the proxy in every case.");
+            }
+            sb.append("\n\n");
+            if (!latencies.isEmpty()) {
+                sb.append("Out-of-band round trip (`exec-oob query-yank`), µs, median of the rounds (rounds in brackets);"
+                        + " ratios and differences of those medians:\n\n");
+                sb.append("| case | path | p50 | p99 | p99.9 | /direct p50 | p99 | p99.9 | − direct p50 |\n");
+                sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                for (var e : latencies.entrySet()) {
+                    for (String where : e.getValue().keySet()) {
+                        sb.append("| ").append(e.getKey()).append(" | ").append(where);
                         for (int k = 0; k < 3; k++) {
-                            sb.append(String.format(Locale.ROOT, " | %.2f", medianOf(e.getKey(), "proxy", k)
-                                    / medianOf(e.getKey(), "direct", k)));
+                            sb.append(String.format(Locale.ROOT, " | %.1f (%s)", medianOf(e.getKey(), where, k),
+                                    rounds(e.getValue().get(where), k)));
                         }
-                        sb.append(String.format(Locale.ROOT, " | %+.1f |%n", medianOf(e.getKey(), "proxy", 0)
-                                - medianOf(e.getKey(), "direct", 0)));
-                    } else {
-                        sb.append(" | | | | |\n");
+                        if (!where.equals("direct") && e.getValue().containsKey("direct")) {
+                            for (int k = 0; k < 3; k++) {
+                                sb.append(String.format(Locale.ROOT, " | %.2f", medianOf(e.getKey(), where, k)
+                                        / medianOf(e.getKey(), "direct", k)));
+                            }
+                            sb.append(String.format(Locale.ROOT, " | %+.1f |%n", medianOf(e.getKey(), where, 0)
+                                    - medianOf(e.getKey(), "direct", 0)));
+                        } else {
+                            sb.append(" | | | | |\n");
+                        }
+                    }
+                }
+                if (baselineJar != null) {
+                    sb.append("\nThis proxy against the baseline proxy: the median of the rounds' ratios (rounds in"
+                            + " brackets), and of the rounds' differences at p50 in µs:\n\n");
+                    sb.append("| case | p50 | p99 | p99.9 | p50 − baseline |\n|---|---:|---:|---:|---:|\n");
+                    for (var e : latencies.entrySet()) {
+                        List<double[]> mine = e.getValue().get("proxy");
+                        List<double[]> base = e.getValue().get("baseline");
+                        if (mine == null || base == null) {
+                            continue;
+                        }
+                        sb.append("| ").append(e.getKey());
+                        for (int k = 0; k < 3; k++) {
+                            List<Double> ratios = new ArrayList<>();
+                            for (int r = 0; r < mine.size(); r++) {
+                                ratios.add(mine.get(r)[k] / base.get(r)[k]);
+                            }
+                            sb.append(String.format(Locale.ROOT, " | %.2f (%s)", median(ratios), String.join(", ",
+                                    ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList())));
+                        }
+                        List<Double> diffs = new ArrayList<>();
+                        for (int r = 0; r < mine.size(); r++) {
+                            diffs.add(mine.get(r)[0] - base.get(r)[0]);
+                        }
+                        sb.append(String.format(Locale.ROOT, " | %+.1f (%s) |%n", median(diffs), join(diffs)));
                     }
                 }
             }
-            sb.append("\nIn-band throughput (answers per second), median of the rounds (rounds in brackets):\n\n");
-            sb.append("| case | direct | proxy | proxy/direct |\n|---|---:|---:|---:|\n");
-            for (var e : rates.entrySet()) {
-                double d = median(e.getValue().get("direct"));
-                double p = median(e.getValue().get("proxy"));
-                sb.append(String.format(Locale.ROOT, "| %s | %.0f (%s) | %.0f (%s) | %.2f |%n", e.getKey(), d,
-                        join(e.getValue().get("direct")), p, join(e.getValue().get("proxy")), p / d));
+            if (!rates.isEmpty()) {
+                sb.append("\nIn-band throughput (answers per second), median of the rounds (rounds in brackets):\n\n");
+                List<String> paths = List.copyOf(rates.values().iterator().next().keySet());
+                sb.append("| case");
+                paths.forEach(w -> sb.append(" | ").append(w));
+                paths.stream().skip(1).forEach(w -> sb.append(" | ").append(w).append("/direct"));
+                sb.append(" |\n|---").append("|---:".repeat(2 * paths.size() - 1)).append("|\n");
+                for (var e : rates.entrySet()) {
+                    sb.append("| ").append(e.getKey());
+                    for (String w : paths) {
+                        sb.append(String.format(Locale.ROOT, " | %.0f (%s)", median(e.getValue().get(w)),
+                                join(e.getValue().get(w))));
+                    }
+                    double d = median(e.getValue().get("direct"));
+                    for (String w : paths.subList(1, paths.size())) {
+                        sb.append(String.format(Locale.ROOT, " | %.2f", median(e.getValue().get(w)) / d));
+                    }
+                    sb.append(" |\n");
+                }
             }
             return sb.toString();
         }

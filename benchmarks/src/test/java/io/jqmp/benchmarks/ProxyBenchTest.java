@@ -30,11 +30,34 @@ class ProxyBenchTest {
         }
         r.throughput("16x8", "direct", 1000);
         r.throughput("16x8", "proxy", 250);
-        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0");
+        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", null);
         assertTrue(report.contains("| idle | direct | 200.0 (100, 300, 200) |"), report);
         assertTrue(report.contains("| idle | proxy | 250.0 (150, 350, 250) | 250.0 (150, 350, 250) | 250.0 (150, 350, 250)"
                 + " | 1.25 | 1.25 | 1.25 | +50.0 |"), report);
         assertTrue(report.contains("| 16x8 | 1000 (1000) | 250 (250) | 0.25 |"), report);
         assertTrue(report.contains("load average 1.0 before, 2.0 after"), report);
+        assertTrue(!report.contains("baseline"), report);
+    }
+
+    @Test
+    void aBaselineProxyIsComparedRoundByRound() {
+        ProxyBench.Results r = new ProxyBench.Results();
+        long[][] rounds = {{100, 150, 200}, {300, 330, 300}, {200, 240, 300}}; // direct, proxy, baseline
+        for (long[] round : rounds) {
+            r.latency("idle", "direct", new long[] {round[0] * 1000});
+            r.latency("idle", "proxy", new long[] {round[1] * 1000});
+            r.latency("idle", "baseline", new long[] {round[2] * 1000});
+        }
+        r.throughput("1x8", "direct", 1000);
+        r.throughput("1x8", "proxy", 900);
+        r.throughput("1x8", "baseline", 600);
+        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", "/x/old.jar");
+        assertTrue(report.contains("a second proxy started from old.jar"), report);
+        assertTrue(report.contains("| idle | baseline | 300.0 (200, 300, 300) | 300.0 (200, 300, 300) | 300.0 (200, 300, 300)"
+                + " | 1.50 | 1.50 | 1.50 | +100.0 |"), report);
+        // per-round ratios 0.75, 1.10, 0.80 -> median 0.80; differences -50, +30, -60 -> median -50
+        assertTrue(report.contains("| idle | 0.80 (0.75, 1.10, 0.80) | 0.80 (0.75, 1.10, 0.80) | 0.80 (0.75, 1.10, 0.80)"
+                + " | -50.0 (-50, 30, -60) |"), report);
+        assertTrue(report.contains("| 1x8 | 1000 (1000) | 900 (900) | 600 (600) | 0.90 | 0.60 |"), report);
     }
 }
