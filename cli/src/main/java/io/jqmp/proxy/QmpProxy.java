@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QmpProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpProxy.class.getName());
     /** No answer from upstream is given up on: QEMU's main loop may be blocked for long. */
-    private static final Duration NO_TIMEOUT = Duration.ofDays(365);
+    private static final Duration NO_TIMEOUT = QmpClient.NO_TIMEOUT;
     /**
      * In-band requests outstanding upstream: one fewer than QEMU's queue of 8, because QEMU stops
      * reading a monitor whose queue is full, and an {@code exec-oob} would then wait for the main
@@ -197,7 +197,10 @@ public final class QmpProxy implements AutoCloseable {
                 .onEventInReader(this::event)
                 // Every answer and event of every client passes these two threads: they must not
                 // wait for a carrier behind the client connections' virtual threads.
-                .platformThreads(true);
+                .platformThreads(true)
+                // A client's reader thread writes its request upstream itself when it can: one
+                // wake-up less on every request's path.
+                .writeOnCallingThread(true);
         if (config.tls().upstream() != null) {
             b.tls(config.tls().upstream());
         }

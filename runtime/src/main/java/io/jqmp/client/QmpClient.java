@@ -74,8 +74,9 @@ import java.util.function.Predicate;
  * stream exactly as QEMU's own parser does, accepts any member order and unknown members, and
  * its token-size limit gives the reply size limit directly.
  *
- * <p>Threading: all public methods are thread-safe and never block on the socket, except the
- * blocking {@code call} methods, which wait at most the command's timeout. One reader virtual
+ * <p>Threading: all public methods are thread-safe and never block on the socket (unless
+ * {@link Builder#writeOnCallingThread} lets them write), except the blocking {@code call}
+ * methods, which wait at most the command's timeout. One reader virtual
  * thread ({@code qmp-client-reader}) parses input, fills event queues and completes futures; one
  * writer virtual thread ({@code qmp-client-writer}) writes requests, out-of-band ones first (both
  * platform threads with {@link Builder#platformThreads}); one
@@ -90,6 +91,12 @@ public final class QmpClient implements AutoCloseable {
     public static final long DEFAULT_MAX_REPLY_SIZE = 64L << 20;
     /** Default number of in-band commands outstanding at the server (QEMU's queue length). */
     public static final int DEFAULT_MAX_INBAND_IN_FLIGHT = 8;
+    /**
+     * A timeout that never expires: the command waits for its answer however long it takes, and
+     * no timer is set for it (a proxy, whose upstream may be blocked for long). Any longer
+     * duration means the same.
+     */
+    public static final Duration NO_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
 
     private final Endpoint endpoint;
     private final Transport transport;
@@ -97,6 +104,7 @@ public final class QmpClient implements AutoCloseable {
     private final int maxInbandInFlight;
     private final int eventBufferCapacity;
     private final long maxReplySize;
+    private final boolean writeOnCallingThread;
 
     /**
      * Runs command timeouts; a command answered in time cancels its own, so that long timeouts
@@ -119,6 +127,8 @@ public final class QmpClient implements AutoCloseable {
     private final ArrayDeque<Pending> inbandQueue = new ArrayDeque<>();
     private final ArrayDeque<Pending> oobQueue = new ArrayDeque<>();
     private int inbandOutstanding;
+    /** A thread (the writer, or a caller writing its own request) is writing to the transport. */
+    private boolean writing;
 
     private final AtomicReference<QmpConnectionException> closeCause = new AtomicReference<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -152,6 +162,7 @@ public final class QmpClient implements AutoCloseable {
         this.maxInbandInFlight = b.maxInbandInFlight;
         this.eventBufferCapacity = b.eventBufferCapacity;
         this.maxReplySize = b.maxReplySize;
+        this.writeOnCallingThread = b.writeOnCallingThread;
         this.callbacks = new EventCallbacks(b.eventBufferCapacity);
         this.readerEventListener = b.readerEventListener;
         for (Builder.Listener l : b.listeners) {
@@ -573,22 +584,69 @@ public final class QmpClient implements AutoCloseable {
                 }
             }
         }
+        boolean writeHere;
         stateLock.lock();
         try {
             if (closeCause.get() != null) {
                 pending.remove(p.id);
                 return CompletableFuture.failedFuture(closeCause.get());
             }
-            (oob ? oobQueue : inbandQueue).add(p);
-            writable.signal();
+            // Nothing is being written and nothing waits that should go first: this thread writes
+            // the request itself and spares the writer thread's wake-up.
+            writeHere = writeOnCallingThread && !writing && oobQueue.isEmpty()
+                    && (oob || inbandQueue.isEmpty() && inbandOutstanding < maxInbandInFlight);
+            if (writeHere) {
+                writing = true;
+                p.sent = true;
+                if (!oob) {
+                    inbandOutstanding++;
+                }
+            } else {
+                (oob ? oobQueue : inbandQueue).add(p);
+                writable.signal();
+            }
         } finally {
             stateLock.unlock();
         }
         Pending queued = p;
-        ScheduledFuture<?> timer = TIMEOUTS.schedule(() -> timeOut(queued, timeout), timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
-        queued.future.whenComplete((value, failure) -> timer.cancel(false));
+        if (timeout.compareTo(NO_TIMEOUT) < 0) {
+            ScheduledFuture<?> timer = TIMEOUTS.schedule(() -> timeOut(queued, timeout), timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+            queued.future.whenComplete((value, failure) -> timer.cancel(false));
+        }
+        if (writeHere) {
+            writeOnThisThread(queued);
+        }
         return queued.future;
+    }
+
+    /**
+     * The submitting thread writes its own request, having taken the writing turn in
+     * {@link #submit}; then hands the turn back to the writer thread if anything queued meanwhile.
+     * May block while the socket's send buffer is full.
+     */
+    private void writeOnThisThread(Pending p) {
+        try {
+            transport.write(ByteBuffer.wrap(p.bytes));
+            written.incrementAndGet();
+        } catch (IOException e) {
+            fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
+        } finally {
+            stateLock.lock();
+            try {
+                writing = false;
+                if (!oobQueue.isEmpty() || !inbandQueue.isEmpty() && inbandOutstanding < maxInbandInFlight) {
+                    writable.signal();
+                }
+            } finally {
+                stateLock.unlock();
+            }
+        }
+    }
+
+    /** Command timers set and not yet run or cancelled, in all clients (for tests). */
+    static int timersPending() {
+        return TIMEOUTS.getQueue().size();
     }
 
     private static ScheduledThreadPoolExecutor timeoutScheduler() {
@@ -616,23 +674,30 @@ public final class QmpClient implements AutoCloseable {
     }
 
     private void writeLoop() {
+        boolean wrote = false;
         while (true) {
-            Pending p;
+            Pending p = null;
             stateLock.lock();
             try {
+                if (wrote) {
+                    writing = false;
+                }
                 while (true) {
                     if (closeCause.get() != null) {
                         return;
                     }
-                    p = oobQueue.poll();
-                    if (p == null && inbandOutstanding < maxInbandInFlight) {
-                        p = inbandQueue.poll();
-                        if (p != null) {
-                            inbandOutstanding++;
+                    if (!writing) {
+                        p = oobQueue.poll();
+                        if (p == null && inbandOutstanding < maxInbandInFlight) {
+                            p = inbandQueue.poll();
+                            if (p != null) {
+                                inbandOutstanding++;
+                            }
                         }
                     }
                     if (p != null) {
                         p.sent = true;
+                        writing = true;
                         break;
                     }
                     writable.awaitUninterruptibly();
@@ -640,6 +705,7 @@ public final class QmpClient implements AutoCloseable {
             } finally {
                 stateLock.unlock();
             }
+            wrote = true;
             try {
                 transport.write(ByteBuffer.wrap(p.bytes));
                 written.incrementAndGet();
@@ -729,7 +795,9 @@ public final class QmpClient implements AutoCloseable {
             stateLock.lock();
             try {
                 inbandOutstanding--;
-                writable.signal();
+                if (!inbandQueue.isEmpty()) {
+                    writable.signal(); // a queued request may go now; else the writer sleeps on
+                }
             } finally {
                 stateLock.unlock();
             }
@@ -1016,6 +1084,7 @@ public final class QmpClient implements AutoCloseable {
         private final List<Listener> listeners = new ArrayList<>();
         private Consumer<QmpEvent> readerEventListener;
         private boolean platformThreads;
+        private boolean writeOnCallingThread;
 
         private record Listener(Predicate<QmpEvent> filter, Consumer<QmpEvent> listener) {
         }
@@ -1173,6 +1242,22 @@ public final class QmpClient implements AutoCloseable {
          */
         public Builder platformThreads(boolean platform) {
             this.platformThreads = platform;
+            return this;
+        }
+
+        /**
+         * Lets the thread that submits a request write it when no write is under way and nothing
+         * queued should go first, instead of handing it to the writer thread: one thread wake-up
+         * less per request, for a proxy that forwards on its clients' reader threads. The
+         * submitting methods ({@code execute}, {@code executeOob}, {@code executeMessage}) may
+         * then block while the socket's send buffer is full. Order and the in-band limit are kept
+         * as without it. Default: off, the writer thread writes every request.
+         *
+         * @param enable whether submitting threads may write their own requests
+         * @return this builder
+         */
+        public Builder writeOnCallingThread(boolean enable) {
+            this.writeOnCallingThread = enable;
             return this;
         }
 

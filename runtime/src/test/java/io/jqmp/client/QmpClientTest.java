@@ -136,6 +136,51 @@ class QmpClientTest {
     }
 
     @Test
+    void callersWritingTheirOwnRequestsKeepTheOrderTheInBandLimitAndOutOfBandFirst() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).writeOnCallingThread(true).connect()) {
+            long before = qmp.requestsWritten();
+            CompletableFuture<Object> blocker = qmp.execute("x-oob-test", Map.of("lock", true));
+            // Nothing else was being written: the call itself wrote the request before returning.
+            assertEquals(before + 1, qmp.requestsWritten());
+            List<CompletableFuture<Object>> counts = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                counts.add(qmp.execute("client-count", null));
+            }
+            Await.until("the blocker and seven more written", () -> qmp.requestsWritten() >= before + 8);
+            assertEquals(before + 8, qmp.requestsWritten(), "eight in-band outstanding at most, the rest queued");
+            long written = qmp.requestsWritten();
+            CompletableFuture<Object> unlock = qmp.executeOob("x-oob-test", Map.of("lock", false));
+            assertEquals(written + 1, qmp.requestsWritten(), "the out-of-band request goes out at once");
+            assertEquals(Map.of(), unlock.get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of(), blocker.get(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 50; i++) {
+                assertEquals(Map.of("count", (long) i + 1), counts.get(i).get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(0, qmp.outstanding());
+            assertEquals(before + 52, qmp.requestsWritten());
+        }
+    }
+
+    @Test
+    void noTimeoutSetsNoTimer() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).commandTimeout(QmpClient.NO_TIMEOUT).connect()) {
+            // Timers of answered commands are cancelled right after their answer: let those go.
+            Await.until("no timers left of earlier commands", () -> QmpClient.timersPending() == 0);
+            int timers = 0;
+            CompletableFuture<Object> blocked = qmp.execute("x-oob-test", Map.of("lock", true));
+            CompletableFuture<Object> behind = qmp.execute("client-count", null);
+            assertEquals(timers, QmpClient.timersPending(), "no timer for commands without a timeout");
+            CompletableFuture<Object> timed = qmp.execute("client-count", null, Duration.ofMinutes(5));
+            assertEquals(timers + 1, QmpClient.timersPending(), "a timeout still sets its timer");
+            unlockOobTest();
+            assertEquals(Map.of(), blocked.get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of("count", 1L), behind.get(10, TimeUnit.SECONDS));
+            assertEquals(Map.of("count", 2L), timed.get(10, TimeUnit.SECONDS));
+            Await.until("the answer cancelled its timer", () -> QmpClient.timersPending() == 0);
+        }
+    }
+
+    @Test
     void withNineInBandOutstandingTheOobCommandWouldBeStuck() throws Exception {
         // The counter-proof of the test above: one more outstanding command fills the server's
         // queue, it stops reading, and the out-of-band command behind it is not read in time.
