@@ -25,9 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threading: {@link #greeting}, {@link #request}, {@link #answer} and {@link #event} are called
  * by any thread and never block: they offer the line to a bounded queue; when it is full the line
- * is dropped and counted, and a {@code {"dropped": N}} line says so when there is room again. One
- * thread, {@code proxy-recorder}, writes whole lines, each batch with one write, so a reader of the
- * file sees complete lines (the last one may still be growing while the proxy runs).
+ * is dropped and counted, and a {@code {"dropped": N}} line says so when there is room again (for
+ * lines offered while {@link #close} runs, as the file's last line). One thread,
+ * {@code proxy-recorder}, writes whole lines, each batch with one write, so a reader of the file
+ * sees complete lines (the last one may still be growing while the proxy runs).
  */
 public final class Recorder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Recorder.class.getName());
@@ -111,20 +112,10 @@ public final class Recorder implements AutoCloseable {
                 }
                 batch.add(first);
                 lines.drainTo(batch, 4096);
-                StringBuilder sb = new StringBuilder();
-                long lost = dropped.get();
-                if (lost > reported) {
-                    sb.append("{\"time\": \"").append(Instant.now()).append("\", \"dropped\": ").append(lost - reported)
-                            .append("}\n");
-                    reported = lost;
-                }
-                batch.forEach(sb::append);
-                batch.clear();
-                ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    file.write(buf);
-                }
+                reported = write(batch, reported);
             }
+            // lines offered while closing are dropped after the last batch: say so before the file ends
+            write(batch, reported);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "recording stopped: cannot write: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -132,7 +123,33 @@ public final class Recorder implements AutoCloseable {
         }
     }
 
-    /** Writes what is queued, then closes the file. Waits up to 5 s. */
+    /**
+     * Writes {@code batch}, after a dropped line if lines were dropped since {@code reported} were
+     * reported, and empties it. Writer thread only.
+     *
+     * @return the drops reported so far
+     */
+    private long write(List<String> batch, long reported) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        long lost = dropped.get();
+        if (lost > reported) {
+            sb.append("{\"time\": \"").append(Instant.now()).append("\", \"dropped\": ").append(lost - reported)
+                    .append("}\n");
+        }
+        batch.forEach(sb::append);
+        batch.clear();
+        ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+            file.write(buf);
+        }
+        return lost;
+    }
+
+    /**
+     * Stops taking lines (later ones are dropped and counted), lets the writer write what is queued and
+     * a last dropped line if drops are still unreported, then closes the file. Waits up to 5 s for the
+     * writer; if the calling thread is interrupted, returns at once and leaves the file open.
+     */
     @Override
     public void close() {
         closing = true;

@@ -17,27 +17,49 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The recorder's bounded queue: when it overflows, lines are dropped and a line says how many. */
+/** Lines the recorder drops (its bounded queue full, or the recording closing) are counted in the file. */
 @Timeout(60)
 class RecorderTest {
+    private static final Pattern DROPPED_LINE = Pattern.compile("\\{\"time\": \"[0-9T:.Z-]+\", \"dropped\": (\\d+)\\}");
+
     @TempDir
     Path dir;
+
+    private Path fifo() throws Exception {
+        Path fifo = dir.resolve("rec.fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertTrue(mk.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, mk.exitValue());
+        return fifo;
+    }
+
+    /** Opens the FIFO's reading end, which completes once the recorder opens the writing end. */
+    private static CompletableFuture<InputStream> openForReading(Path fifo) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new FileInputStream(fifo.toFile());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static CompletableFuture<String> readToEnd(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
 
     @Test
     void anOverflowingQueueDropsLinesAndSaysHowMany() throws Exception {
         // The recording goes to a FIFO that nobody reads yet: the writer thread blocks once the pipe
         // is full (64 KiB), so the queue of 4 lines fills and what follows is dropped.
-        Path fifo = dir.resolve("rec.fifo");
-        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-        assertTrue(mk.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, mk.exitValue());
-        CompletableFuture<InputStream> reader = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new FileInputStream(fifo.toFile()); // opens once the recorder opens the other end
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Path fifo = fifo();
+        CompletableFuture<InputStream> reader = openForReading(fifo);
         Recorder rec = Recorder.open(fifo, 4);
         InputStream in = reader.get(10, TimeUnit.SECONDS);
         int offered = 20_000; // about 2 MB of lines: far more than the pipe and the queue hold
@@ -46,20 +68,13 @@ class RecorderTest {
             rec.event(Map.of("event", "BENCH", "data", Map.of("n", i, "pad", padding)));
         }
         assertTrue(rec.dropped() > 0, "the queue overflowed");
-        CompletableFuture<String> text = CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<String> text = readToEnd(in);
         rec.close();
         List<String> lines = text.get(30, TimeUnit.SECONDS).lines().toList();
-        Pattern droppedLine = Pattern.compile("\\{\"time\": \"[0-9T:.Z-]+\", \"dropped\": (\\d+)\\}");
         long reported = 0;
         int recorded = 0;
         for (String line : lines) {
-            Matcher m = droppedLine.matcher(line);
+            Matcher m = DROPPED_LINE.matcher(line);
             if (m.matches()) {
                 reported += Long.parseLong(m.group(1));
             } else {
@@ -70,5 +85,34 @@ class RecorderTest {
         }
         assertEquals(rec.dropped(), reported, "every dropped line is counted in the file");
         assertEquals(offered, recorded + reported, "each line is either recorded or counted as dropped");
+    }
+
+    @Test
+    void linesOfferedWhileClosingAreCountedInALastLine() throws Exception {
+        Path fifo = fifo();
+        CompletableFuture<InputStream> reader = openForReading(fifo);
+        Recorder rec = Recorder.open(fifo, 4);
+        InputStream in = reader.get(10, TimeUnit.SECONDS);
+        // A line far larger than the pipe (64 KiB): once its first byte arrives, the writer has taken
+        // it from the queue and stays blocked writing it until the rest is read.
+        rec.event(Map.of("event", "BIG", "data", Map.of("pad", "x".repeat(2 << 20))));
+        assertEquals('{', in.read());
+        // close() on an interrupted thread stops taking lines and returns without waiting
+        Thread.currentThread().interrupt();
+        rec.close();
+        assertTrue(Thread.interrupted(), "close() keeps the interrupt");
+        int offered = 10;
+        for (int i = 0; i < offered; i++) {
+            rec.event(Map.of("event", "LATE", "data", Map.of("n", i)));
+        }
+        assertEquals(offered, rec.dropped(), "the queue is empty: each line is dropped because the recording closes");
+        CompletableFuture<String> text = readToEnd(in);
+        rec.close(); // waits for the writer, which ends once the big line is read, and closes the file
+        List<String> lines = ("{" + text.get(30, TimeUnit.SECONDS)).lines().toList();
+        assertEquals(2, lines.size(), "the big line and a dropped line, got " + lines.size() + " lines");
+        assertTrue(lines.get(0).startsWith("{\"time\": \"") && lines.get(0).contains("\"event\": \"BIG\""));
+        Matcher m = DROPPED_LINE.matcher(lines.get(1));
+        assertTrue(m.matches(), lines.get(1));
+        assertEquals(offered, Long.parseLong(m.group(1)));
     }
 }
