@@ -25,29 +25,33 @@ class RecorderTest {
     @TempDir
     Path dir;
 
-    private Path fifo() throws Exception {
+    /** The recorder under test, with a queue of 4 lines. */
+    private Recorder rec;
+    /** The reading end of the FIFO it writes to, which nobody reads until the test does. */
+    private InputStream in;
+
+    private void recordToFifo() throws Exception {
         Path fifo = dir.resolve("rec.fifo");
         Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assertTrue(mk.waitFor(10, TimeUnit.SECONDS));
         assertEquals(0, mk.exitValue());
-        return fifo;
-    }
-
-    /** Opens the FIFO's reading end, which completes once the recorder opens the writing end. */
-    private static CompletableFuture<InputStream> openForReading(Path fifo) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<InputStream> reader = CompletableFuture.supplyAsync(() -> {
             try {
-                return new FileInputStream(fifo.toFile());
+                return new FileInputStream(fifo.toFile()); // opens once the recorder opens the other end
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
+        rec = Recorder.open(fifo, 4);
+        in = reader.get(10, TimeUnit.SECONDS);
     }
 
-    private static CompletableFuture<String> readToEnd(InputStream in) {
+    /** Reads the FIFO to its end (the recorder closing it) on another thread. */
+    private CompletableFuture<String> readToEnd() {
+        InputStream stream = in;
         return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -58,17 +62,14 @@ class RecorderTest {
     void anOverflowingQueueDropsLinesAndSaysHowMany() throws Exception {
         // The recording goes to a FIFO that nobody reads yet: the writer thread blocks once the pipe
         // is full (64 KiB), so the queue of 4 lines fills and what follows is dropped.
-        Path fifo = fifo();
-        CompletableFuture<InputStream> reader = openForReading(fifo);
-        Recorder rec = Recorder.open(fifo, 4);
-        InputStream in = reader.get(10, TimeUnit.SECONDS);
+        recordToFifo();
         int offered = 20_000; // about 2 MB of lines: far more than the pipe and the queue hold
         String padding = "x".repeat(40);
         for (int i = 0; i < offered; i++) {
             rec.event(Map.of("event", "BENCH", "data", Map.of("n", i, "pad", padding)));
         }
         assertTrue(rec.dropped() > 0, "the queue overflowed");
-        CompletableFuture<String> text = readToEnd(in);
+        CompletableFuture<String> text = readToEnd();
         rec.close();
         List<String> lines = text.get(30, TimeUnit.SECONDS).lines().toList();
         long reported = 0;
@@ -89,10 +90,7 @@ class RecorderTest {
 
     @Test
     void linesOfferedWhileClosingAreCountedInALastLine() throws Exception {
-        Path fifo = fifo();
-        CompletableFuture<InputStream> reader = openForReading(fifo);
-        Recorder rec = Recorder.open(fifo, 4);
-        InputStream in = reader.get(10, TimeUnit.SECONDS);
+        recordToFifo();
         // A line far larger than the pipe (64 KiB): once its first byte arrives, the writer has taken
         // it from the queue and stays blocked writing it until the rest is read.
         rec.event(Map.of("event", "BIG", "data", Map.of("pad", "x".repeat(2 << 20))));
@@ -106,7 +104,7 @@ class RecorderTest {
             rec.event(Map.of("event", "LATE", "data", Map.of("n", i)));
         }
         assertEquals(offered, rec.dropped(), "the queue is empty: each line is dropped because the recording closes");
-        CompletableFuture<String> text = readToEnd(in);
+        CompletableFuture<String> text = readToEnd();
         rec.close(); // waits for the writer, which ends once the big line is read, and closes the file
         List<String> lines = ("{" + text.get(30, TimeUnit.SECONDS)).lines().toList();
         assertEquals(2, lines.size(), "the big line and a dropped line, got " + lines.size() + " lines");
