@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,11 +49,14 @@ public final class ProxyBench {
     private final String direct;
     /** Where a path's clients connect: "proxy", and "baseline" when a baseline proxy runs. */
     private final Map<String, String> proxies;
+    /** A socat relay in front of a monitor of its own (the idle case's floor for any process in the path), or null. */
+    private final String relay;
     private final int samples;
     private final int seconds;
 
-    private ProxyBench(String directPattern, Map<String, String> proxies, int samples, int seconds) {
+    private ProxyBench(String directPattern, Map<String, String> proxies, String relay, int samples, int seconds) {
         this.direct = directPattern;
+        this.relay = relay;
         this.proxies = proxies;
         this.samples = samples;
         this.seconds = seconds;
@@ -82,17 +86,20 @@ public final class ProxyBench {
         String baselineJar = opt.get("--baseline-jar");
         String loadBefore = loadAverage();
         Instant started = Instant.now();
-        try (Qemu qemu = Qemu.start(binary, MONITORS + 1);
+        Optional<Path> socat = Relay.find();
+        try (Qemu qemu = Qemu.start(binary, MONITORS + 2);
              ProxyProcess proxy = ProxyProcess.start(Path.of(opt.get("--cli-jar")),
                      qemu.endpointPattern().replace("%d", Integer.toString(MONITORS - 1)));
              ProxyProcess baseline = baselineJar == null ? null : ProxyProcess.start(Path.of(baselineJar),
-                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS)))) {
+                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS)));
+             Relay relay = socat.isEmpty() ? null : Relay.start(socat.get(),
+                     qemu.endpointPattern().replace("%d", Integer.toString(MONITORS + 1)))) {
             Map<String, String> proxies = new LinkedHashMap<>();
             proxies.put("proxy", proxy.endpoint());
             if (baseline != null) {
                 proxies.put("baseline", baseline.endpoint());
             }
-            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxies,
+            ProxyBench b = new ProxyBench(qemu.endpointPattern(), proxies, relay == null ? null : relay.endpoint(),
                     Integer.parseInt(opt.get("--samples")), Integer.parseInt(opt.get("--seconds")));
             Results results = new Results();
             System.out.println("warm-up round (not reported)");
@@ -102,7 +109,7 @@ public final class ProxyBench {
                 b.round(results, cases, b.samples, b.seconds);
             }
             String report = results.report(qemu.version(), rounds, b.samples, b.seconds, started, loadBefore,
-                    loadAverage(), baselineJar);
+                    loadAverage(), baselineJar, socat.isPresent());
             Path out = Path.of(opt.get("--out"));
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, report);
@@ -150,7 +157,11 @@ public final class ProxyBench {
 
     /** Connection {@code i}'s endpoint: monitor {@code i} of QEMU, or the proxy. */
     private String endpoint(String where, int i) {
-        return where.equals("direct") ? direct.replace("%d", Integer.toString(i)) : proxies.get(where);
+        return switch (where) {
+            case "direct" -> direct.replace("%d", Integer.toString(i));
+            case "relay" -> relay;
+            default -> proxies.get(where);
+        };
     }
 
     /**
@@ -158,7 +169,10 @@ public final class ProxyBench {
      * path in turn), so that whatever the machine does meanwhile falls on all paths alike.
      */
     private Map<String, long[]> oobIdle(int n) throws IOException {
-        List<String> paths = paths();
+        List<String> paths = new ArrayList<>(paths());
+        if (relay != null) {
+            paths.add("relay");
+        }
         List<Prober> probers = new ArrayList<>();
         try {
             for (String where : paths) {
@@ -325,7 +339,7 @@ public final class ProxyBench {
         }
 
         String report(String qemuVersion, int rounds, int samples, int seconds, Instant started, String loadBefore,
-                      String loadAfter, String baselineJar) {
+                      String loadAfter, String baselineJar, boolean relay) {
             StringBuilder sb = new StringBuilder();
             sb.append("Run ").append(started.truncatedTo(ChronoUnit.SECONDS)).append(", ").append(qemuVersion)
                     .append(", JDK ").append(Runtime.version()).append(", ")
@@ -337,6 +351,10 @@ public final class ProxyBench {
             if (baselineJar != null) {
                 sb.append(" Baseline: a second proxy started from ").append(Path.of(baselineJar).getFileName())
                         .append(" on its own monitor of the same QEMU, measured right after the proxy in every case.");
+            }
+            if (relay) {
+                sb.append(" Relay: socat relaying a monitor of its own (UNIX-LISTEN to UNIX-CONNECT), in the idle"
+                        + " case: what any process in the path costs on this machine.");
             }
             sb.append("\n\n");
             if (!latencies.isEmpty()) {
@@ -422,6 +440,46 @@ public final class ProxyBench {
         }
     }
 
+    /** A socat relay from a Unix socket of its own to a QEMU monitor; closed by killing it. */
+    static final class Relay implements AutoCloseable {
+        private final Process process;
+        private final Path dir;
+
+        private Relay(Process process, Path dir) {
+            this.process = process;
+            this.dir = dir;
+        }
+
+        static Optional<Path> find() {
+            return Qemu.onPath("socat");
+        }
+
+        static Relay start(Path socat, String upstream) throws IOException, InterruptedException {
+            ProxyProcess.awaitListening(Path.of(upstream.substring("unix:".length())));
+            Path dir = Files.createTempDirectory("jqmp-bench-relay");
+            Process p = new ProcessBuilder(socat.toString(), "UNIX-LISTEN:" + dir.resolve("relay.sock") + ",fork",
+                    "UNIX-CONNECT:" + upstream.substring("unix:".length()))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("relay.log").toFile()).start();
+            Relay relay = new Relay(p, dir);
+            try {
+                ProxyProcess.awaitListening(dir.resolve("relay.sock"));
+            } catch (IOException e) {
+                relay.close();
+                throw e;
+            }
+            return relay;
+        }
+
+        String endpoint() {
+            return "unix:" + dir.resolve("relay.sock");
+        }
+
+        @Override
+        public void close() throws IOException {
+            Qemu.stop(process, dir);
+        }
+    }
+
     /**
      * {@code jqmp proxy} in a JVM of its own, started from the cli jar with the JVM running this
      * benchmark, listening on a Unix socket in a temporary directory; closed by killing it.
@@ -477,7 +535,7 @@ public final class ProxyBench {
          * before it listens, and the proxy exits if it cannot connect at start. Linux: flags
          * 00010000 in /proc/net/unix mark a listening socket.
          */
-        private static void awaitListening(Path socket) throws IOException, InterruptedException {
+        static void awaitListening(Path socket) throws IOException, InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             String suffix = " " + socket.toAbsolutePath();
             while (Files.readAllLines(Path.of("/proc/net/unix")).stream()

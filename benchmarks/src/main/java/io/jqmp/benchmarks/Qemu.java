@@ -34,12 +34,17 @@ public final class Qemu implements Closeable {
 
     /** The QEMU binary on the PATH, if any. */
     public static Optional<Path> find() {
+        return onPath(BINARY);
+    }
+
+    /** An executable named {@code name} on the PATH, if any. */
+    static Optional<Path> onPath(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();
         }
         for (String d : path.split(File.pathSeparator)) {
-            Path p = Path.of(d.isEmpty() ? "." : d, BINARY);
+            Path p = Path.of(d.isEmpty() ? "." : d, name);
             if (Files.isExecutable(p)) {
                 return Optional.of(p);
             }

@@ -30,7 +30,7 @@ class ProxyBenchTest {
         }
         r.throughput("16x8", "direct", 1000);
         r.throughput("16x8", "proxy", 250);
-        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", null);
+        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", null, false);
         assertTrue(report.contains("| idle | direct | 200.0 (100, 300, 200) |"), report);
         assertTrue(report.contains("| idle | proxy | 250.0 (150, 350, 250) | 250.0 (150, 350, 250) | 250.0 (150, 350, 250)"
                 + " | 1.25 | 1.25 | 1.25 | +50.0 |"), report);
@@ -51,8 +51,9 @@ class ProxyBenchTest {
         r.throughput("1x8", "direct", 1000);
         r.throughput("1x8", "proxy", 900);
         r.throughput("1x8", "baseline", 600);
-        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", "/x/old.jar");
+        String report = r.report("QEMU 7.2", 3, 1, 1, Instant.EPOCH, "1.0", "2.0", "/x/old.jar", true);
         assertTrue(report.contains("a second proxy started from old.jar"), report);
+        assertTrue(report.contains("Relay: socat"), report);
         assertTrue(report.contains("| idle | baseline | 300.0 (200, 300, 300) | 300.0 (200, 300, 300) | 300.0 (200, 300, 300)"
                 + " | 1.50 | 1.50 | 1.50 | +100.0 |"), report);
         // per-round ratios 0.75, 1.10, 0.80 -> median 0.80; differences -50, +30, -60 -> median -50
