@@ -105,6 +105,7 @@ public final class QmpClient implements AutoCloseable {
     private final int eventBufferCapacity;
     private final long maxReplySize;
     private final boolean writeOnCallingThread;
+    private final boolean platformThreads;
 
     /**
      * Runs command timeouts; a command answered in time cancels its own, so that long timeouts
@@ -163,6 +164,7 @@ public final class QmpClient implements AutoCloseable {
         this.eventBufferCapacity = b.eventBufferCapacity;
         this.maxReplySize = b.maxReplySize;
         this.writeOnCallingThread = b.writeOnCallingThread;
+        this.platformThreads = b.platformThreads;
         this.callbacks = new EventCallbacks(b.eventBufferCapacity);
         this.readerEventListener = b.readerEventListener;
         for (Builder.Listener l : b.listeners) {
@@ -594,6 +596,7 @@ public final class QmpClient implements AutoCloseable {
             // Nothing is being written and nothing waits that should go first: this thread writes
             // the request itself and spares the writer thread's wake-up.
             writeHere = writeOnCallingThread && !writing && oobQueue.isEmpty()
+                    && !(platformThreads && Thread.currentThread().isVirtual())
                     && (oob || inbandQueue.isEmpty() && inbandOutstanding < maxInbandInFlight);
             if (writeHere) {
                 writing = true;
@@ -1251,7 +1254,10 @@ public final class QmpClient implements AutoCloseable {
          * less per request, for a proxy that forwards on its clients' reader threads. The
          * submitting methods ({@code execute}, {@code executeOob}, {@code executeMessage}) may
          * then block while the socket's send buffer is full. Order and the in-band limit are kept
-         * as without it. Default: off, the writer thread writes every request.
+         * as without it. With {@link #platformThreads}, virtual threads leave their requests to the
+         * writer thread: a virtual thread's write would switch the socket to non-blocking mode for
+         * good, and the platform reader would then poll before every read. Default: off, the writer
+         * thread writes every request.
          *
          * @param enable whether submitting threads may write their own requests
          * @return this builder
@@ -1293,7 +1299,10 @@ public final class QmpClient implements AutoCloseable {
             }
             // SocketChannel.connect has no timeout of its own: connect on a helper thread and wait.
             CompletableFuture<Void> connected = new CompletableFuture<>();
-            Thread.ofVirtual().name("qmp-client-connect").start(() -> {
+            // A virtual thread using the socket switches it to non-blocking mode for good, after
+            // which platform threads poll before every read: connect on the kind of thread that reads.
+            Thread.Builder connector = platformThreads ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual();
+            connector.name("qmp-client-connect").start(() -> {
                 try {
                     ch.connect(endpoint.address());
                     connected.complete(null);
