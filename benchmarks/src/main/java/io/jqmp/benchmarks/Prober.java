@@ -60,6 +60,13 @@ public final class Prober implements Closeable {
      * Connects, reads the greeting and negotiates: with the {@code oob} capability when
      * {@code wantOob} and the greeting offers it. Returns the negotiated prober.
      */
+    private static boolean isAnswer(String line) {
+        return line.startsWith("{\"return\"") || line.startsWith("{\"error\"");
+    }
+
+    /** At most this many answers meant for a monitor's previous client are skipped before the greeting. */
+    static final int STALE_ANSWERS = 64;
+
     public static Prober open(String endpoint, boolean wantOob) throws IOException {
         Prober p = connect(endpoint);
         // A server that never answers (a QEMU whose main loop is blocked cannot negotiate) must
@@ -77,6 +84,11 @@ public final class Prober implements Closeable {
         });
         try {
             p.readLine();
+            // QEMU writes the answers to a closed client's last in-band requests to the next
+            // client of the monitor, ahead of its greeting: skip them (a loader closes with 8 in flight).
+            for (int stale = 0; stale < STALE_ANSWERS && isAnswer(p.lastLine()); stale++) {
+                p.readLine();
+            }
             String greeting = p.lastLine();
             p.greeting = greeting;
             if (!greeting.contains("\"QMP\"")) {

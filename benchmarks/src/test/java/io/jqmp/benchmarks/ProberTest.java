@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,40 @@ class ProberTest {
                 }
                 assertEquals("{\"exec-oob\": \"query-yank\", \"id\": 20}", p.lastLine());
             }
+        }
+    }
+
+    @Test
+    void answersMeantForTheMonitorsPreviousClientAreSkippedBeforeTheGreeting() throws Exception {
+        String greeting = "{\"QMP\": {\"version\": {}, \"capabilities\": [\"oob\"]}}";
+        try (Prober p = openAgainst(dir.resolve("stale.sock"), "{\"return\": {}, \"id\": 498}\n"
+                + "{\"error\": {\"class\": \"GenericError\", \"desc\": \"x\"}, \"id\": 499}\n" + greeting + "\n")) {
+            assertEquals(greeting, p.greeting());
+            assertTrue(p.oob());
+        }
+        IOException e = assertThrows(IOException.class,
+                () -> openAgainst(dir.resolve("other.sock"), "{\"event\": \"STOP\"}\n" + greeting + "\n"));
+        assertEquals("not a QMP greeting: {\"event\": \"STOP\"}", e.getMessage());
+    }
+
+    /** A one-client server that writes {@code first}, then answers the negotiation with id 0. */
+    private static Prober openAgainst(Path socket, String first) throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofVirtual().start(() -> {
+                try (SocketChannel c = server.accept()) {
+                    c.write(ByteBuffer.wrap(first.getBytes(StandardCharsets.US_ASCII)));
+                    ByteBuffer in = ByteBuffer.allocate(4096);
+                    while (c.read(in) > 0 && in.get(in.position() - 1) != '\n') {
+                        // the negotiation request, up to its newline
+                    }
+                    c.write(ByteBuffer.wrap("{\"return\": {}, \"id\": 0}\n".getBytes(StandardCharsets.US_ASCII)));
+                    c.read(ByteBuffer.allocate(1)); // until the prober closes
+                } catch (IOException ignored) {
+                    // the prober gave up (the refused greeting)
+                }
+            });
+            return Prober.open("unix:" + socket, true);
         }
     }
 
