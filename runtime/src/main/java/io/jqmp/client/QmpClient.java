@@ -105,7 +105,6 @@ public final class QmpClient implements AutoCloseable {
     private final int eventBufferCapacity;
     private final long maxReplySize;
     private final boolean writeOnCallingThread;
-    private final boolean platformThreads;
 
     /**
      * Runs command timeouts; a command answered in time cancels its own, so that long timeouts
@@ -164,7 +163,6 @@ public final class QmpClient implements AutoCloseable {
         this.eventBufferCapacity = b.eventBufferCapacity;
         this.maxReplySize = b.maxReplySize;
         this.writeOnCallingThread = b.writeOnCallingThread;
-        this.platformThreads = b.platformThreads;
         this.callbacks = new EventCallbacks(b.eventBufferCapacity);
         this.readerEventListener = b.readerEventListener;
         for (Builder.Listener l : b.listeners) {
@@ -596,7 +594,6 @@ public final class QmpClient implements AutoCloseable {
             // Nothing is being written and nothing waits that should go first: this thread writes
             // the request itself and spares the writer thread's wake-up.
             writeHere = writeOnCallingThread && !writing && oobQueue.isEmpty()
-                    && !(platformThreads && Thread.currentThread().isVirtual())
                     && (oob || inbandQueue.isEmpty() && inbandOutstanding < maxInbandInFlight);
             if (writeHere) {
                 writing = true;
@@ -1254,10 +1251,7 @@ public final class QmpClient implements AutoCloseable {
          * less per request, for a proxy that forwards on its clients' reader threads. The
          * submitting methods ({@code execute}, {@code executeOob}, {@code executeMessage}) may
          * then block while the socket's send buffer is full. Order and the in-band limit are kept
-         * as without it. With {@link #platformThreads}, virtual threads leave their requests to the
-         * writer thread: a virtual thread's write would switch the socket to non-blocking mode for
-         * good, and the platform reader would then poll before every read. Default: off, the writer
-         * thread writes every request.
+         * as without it. Default: off, the writer thread writes every request.
          *
          * @param enable whether submitting threads may write their own requests
          * @return this builder
