@@ -593,7 +593,8 @@ public final class QmpClient implements AutoCloseable {
             }
             // Nothing is being written and nothing waits that should go first: this thread writes
             // the request itself and spares the writer thread's wake-up.
-            writeHere = writeOnCallingThread && !writing && oobQueue.isEmpty()
+            // (An interrupted thread would close the socket at its first write.)
+            writeHere = writeOnCallingThread && !writing && oobQueue.isEmpty() && !Thread.currentThread().isInterrupted()
                     && (oob || inbandQueue.isEmpty() && inbandOutstanding < maxInbandInFlight);
             if (writeHere) {
                 writing = true;
@@ -1250,8 +1251,10 @@ public final class QmpClient implements AutoCloseable {
          * queued should go first, instead of handing it to the writer thread: one thread wake-up
          * less per request, for a proxy that forwards on its clients' reader threads. The
          * submitting methods ({@code execute}, {@code executeOob}, {@code executeMessage}) may
-         * then block while the socket's send buffer is full. Order and the in-band limit are kept
-         * as without it. Default: off, the writer thread writes every request.
+         * then block while the socket's send buffer is full, and, as for any socket channel, an
+         * interrupt of the calling thread during its write closes the connection (an interrupted
+         * thread leaves its request to the writer thread). Order and the in-band limit are kept as
+         * without it. Default: off, the writer thread writes every request.
          *
          * @param enable whether submitting threads may write their own requests
          * @return this builder

@@ -155,6 +155,16 @@ final class Connection implements Session {
         }
     }
 
+    /** Reader thread, before a forwarder call: false when the connection is closing (see {@link ConnectionReader#interrupt}). */
+    boolean enterForwarder() {
+        return reader.enterForwarder();
+    }
+
+    /** Reader thread, after a forwarder call. */
+    void leaveForwarder() {
+        reader.leaveForwarder();
+    }
+
     /** Starts the writer, then the reader (which greets the client). */
     void start() {
         writer.start();

@@ -7,6 +7,7 @@ import io.jqmp.internal.net.TlsTransport;
 import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -52,6 +53,11 @@ final class ConnectionReader {
     private boolean toPlatform;
     /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
     private long messageBytes;
+    /** Whether the reader is inside a {@link RequestForwarder}, or closing: see {@link #interrupt}. */
+    private final AtomicInteger forwarding = new AtomicInteger(NOT_FORWARDING);
+    private static final int NOT_FORWARDING = 0;
+    private static final int FORWARDING = 1;
+    private static final int CLOSING = 2;
 
     /** @param authz who may connect over TLS (null: no TLS listener) */
     ConnectionReader(long id, Transport transport, TlsAuthz authz, JsonStreamer streamer, InputAccount input,
@@ -81,9 +87,31 @@ final class ConnectionReader {
         return thread.get();
     }
 
-    /** Interrupts the reader thread (a blocked read closes the socket). Any thread; never blocks. */
+    /**
+     * Interrupts the reader thread (a blocked read closes the socket). Inside a forwarder the
+     * interrupt would close whatever channel the forwarder is writing (a proxy's upstream, shared
+     * by all its clients), so the reader takes it itself when the forwarder returns
+     * ({@link #leaveForwarder}). Any thread; never blocks.
+     */
     void interrupt() {
-        thread.interrupt();
+        if (forwarding.getAndSet(CLOSING) != FORWARDING) {
+            thread.interrupt();
+        }
+    }
+
+    /**
+     * Reader thread, before calling the forwarder: false when the connection is closing (the
+     * request is not forwarded; nobody would read its answer).
+     */
+    boolean enterForwarder() {
+        return forwarding.compareAndSet(NOT_FORWARDING, FORWARDING);
+    }
+
+    /** Reader thread, after the forwarder returned: takes the interrupt a close owed it meanwhile. */
+    void leaveForwarder() {
+        if (!forwarding.compareAndSet(FORWARDING, NOT_FORWARDING)) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits up to {@code millis} for the reader thread to end (the one it handed over to, if it did). */

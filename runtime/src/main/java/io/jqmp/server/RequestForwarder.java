@@ -22,6 +22,9 @@ public interface RequestForwarder {
      * Takes one request. Called on the client's reader thread, in the client's arrival order;
      * must not block (hand the request on and return). Exactly one answer must follow, from any
      * thread, through {@code reply}; an exception thrown here is answered as an internal error.
+     * The reader thread is not interrupted while in here (a close of the connection meanwhile
+     * interrupts it once this returns), so this may write to a channel of its own, such as a
+     * proxy's upstream: an interrupt would close that channel.
      *
      * @param request the request as the client sent it
      * @param reply   where its answer goes

@@ -98,6 +98,9 @@ final class RequestRouter {
         if (request.outOfBand()) {
             session.outOfBandUsed();
         }
+        if (!session.enterForwarder()) {
+            return; // the connection is closing
+        }
         Consumer<byte[]> completion = request.outOfBand() ? flow.submitForwardedOob() : flow.submitForwarded();
         ForwardReply reply = new ForwardReply(request, completion);
         try {
@@ -107,6 +110,8 @@ final class RequestRouter {
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "forwarding " + request.command() + " failed", e);
             reply.error(ErrorClass.GenericError.name(), Commands.internalError(request.command()));
+        } finally {
+            session.leaveForwarder();
         }
     }
 

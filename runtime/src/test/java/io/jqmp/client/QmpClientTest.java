@@ -162,6 +162,21 @@ class QmpClientTest {
     }
 
     @Test
+    void anInterruptedCallerLeavesItsRequestToTheWriterAndTheConnectionStaysOpen() throws Exception {
+        try (QmpClient qmp = QmpClient.builder(endpoint).writeOnCallingThread(true).connect()) {
+            CompletableFuture<Object> count;
+            Thread.currentThread().interrupt();
+            try {
+                count = qmp.execute("client-count", null);
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(Map.of("count", 1L), count.get(10, TimeUnit.SECONDS));
+            assertTrue(qmp.isOpen());
+        }
+    }
+
+    @Test
     void noTimeoutSetsNoTimer() throws Exception {
         try (QmpClient qmp = QmpClient.builder(endpoint).commandTimeout(QmpClient.NO_TIMEOUT).connect()) {
             // Timers of answered commands are cancelled right after their answer: let those go.
