@@ -38,6 +38,7 @@ class QmpClientTest {
             { 'command': 'client-count', 'returns': 'ClientCount' }
             { 'command': 'client-emit', 'data': { 'n': 'int' } }
             { 'command': 'client-blob', 'data': { 'size': 'int' }, 'returns': 'str' }
+            { 'command': 'client-ping', 'allow-oob': true }
             { 'event': 'CLIENT_EVENT', 'data': { 'n': 'int' } }
             { 'event': 'OTHER_EVENT' }
             """;
@@ -63,6 +64,7 @@ class QmpClientTest {
                     return null;
                 })
                 .handler("client-blob", ctx -> "x".repeat(((Long) ctx.arguments().get("size")).intValue()))
+                .handler("client-ping", ctx -> null)
                 .build()
                 .start();
         endpoint = server.endpoints().get(0).toString();
@@ -148,16 +150,19 @@ class QmpClientTest {
             }
             Await.until("the blocker and seven more written", () -> qmp.requestsWritten() >= before + 8);
             assertEquals(before + 8, qmp.requestsWritten(), "eight in-band outstanding at most, the rest queued");
-            long written = qmp.requestsWritten();
+            // The main loop is blocked, so nothing else can be written meanwhile: the count is exact.
+            CompletableFuture<Object> ping = qmp.executeOob("client-ping", null);
+            assertEquals(before + 9, qmp.requestsWritten(), "the out-of-band request goes out at once");
+            assertEquals(Map.of(), ping.get(10, TimeUnit.SECONDS));
+            assertEquals(before + 9, qmp.requestsWritten(), "the in-band ones still wait");
             CompletableFuture<Object> unlock = qmp.executeOob("x-oob-test", Map.of("lock", false));
-            assertEquals(written + 1, qmp.requestsWritten(), "the out-of-band request goes out at once");
             assertEquals(Map.of(), unlock.get(10, TimeUnit.SECONDS));
             assertEquals(Map.of(), blocker.get(10, TimeUnit.SECONDS));
             for (int i = 0; i < 50; i++) {
                 assertEquals(Map.of("count", (long) i + 1), counts.get(i).get(10, TimeUnit.SECONDS));
             }
             assertEquals(0, qmp.outstanding());
-            assertEquals(before + 52, qmp.requestsWritten());
+            assertEquals(before + 53, qmp.requestsWritten());
         }
     }
 
