@@ -17,25 +17,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jqmp proxy} against QEMU direct, measured in the same run on the same QEMU 7.2: one QEMU
- * with {@value #MONITORS} monitors (one more for a baseline proxy), the proxy (a separate JVM started from the cli jar) holding the
- * last one, the direct cases on the others (QEMU serves one client per monitor).
+ * with {@value #MONITORS} monitors and two more, the proxy (a separate JVM started from the cli
+ * jar) holding monitor {@value #MONITORS} - 1, the direct cases on the others (QEMU serves one
+ * client per monitor), a baseline proxy and a relay on the two extra ones.
  *
  * <p>Cases, each through the proxy and direct: the {@code exec-oob query-yank} round trip idle
- * (interleaved probe by probe across the paths);
- * with 16 loaders each keeping 8 {@code query-status} in flight (direct: 16 monitors of their own,
- * the prober alone on its monitor; proxy: all 17 connections on the proxy, so all the load goes
- * through the one upstream monitor the prober's requests use); with the prober's own connection
- * keeping 8 {@code query-status} in flight (and, direct only, 7); and in-band throughput of 16x8 and 1x8 loaders. Rounds
- * are interleaved (every case once per round, direct then proxy), after a warm-up round that is
- * not reported; the report gives p50, p99 and p99.9 per round and their medians.
+ * (interleaved probe by probe across the paths); with 16 loaders each keeping 8
+ * {@code query-status} in flight (direct: 16 monitors of their own, the prober alone on its
+ * monitor; proxy: all 17 connections on the proxy, so all the load goes through the one upstream
+ * monitor the prober's requests use); with the prober's own connection keeping 8
+ * {@code query-status} in flight (and, direct only, 7); and in-band throughput of 16x8 and 1x8
+ * loaders. Rounds are interleaved (every case once per round on every path), after a warm-up
+ * round that is not reported; the report gives p50, p99 and p99.9 per round and their medians.
  *
- * <p>With {@code --baseline-jar JAR} a second proxy, started from another build's cli jar, holds a
- * monitor of its own and runs every case right after the proxy, for a same-run comparison of two
- * builds; {@code --cases} picks some of the case groups (idle, loaded, own, throughput).
+ * <p>References in the same rounds: with {@code --baseline-jar JAR} a second proxy, started from
+ * another build's cli jar, runs every case right after the proxy (a same-run comparison of two
+ * builds); when {@code socat} is installed, a socat relay in front of a monitor joins the idle
+ * case (the least any process in the path costs). {@code --cases} picks some of the case groups
+ * (idle, loaded, own, throughput).
  *
  * <p>Usage: {@code ProxyBench --cli-jar JAR [--baseline-jar JAR] [--rounds N] [--samples N]
- * [--seconds S] [--cases LIST] [--out FILE]}.
- * Runs on the main thread; loaders on threads of their own ({@link Loader}).
+ * [--seconds S] [--cases LIST] [--out FILE]}. Runs on the main thread; loaders on threads of
+ * their own ({@link Loader}).
  */
 public final class ProxyBench {
     static final int MONITORS = 18;
