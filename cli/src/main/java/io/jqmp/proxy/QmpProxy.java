@@ -47,8 +47,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class QmpProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpProxy.class.getName());
-    /** No answer from upstream is given up on: QEMU's main loop may be blocked for long. */
-    private static final Duration NO_TIMEOUT = QmpClient.NO_TIMEOUT;
     /**
      * In-band requests outstanding upstream: one fewer than QEMU's queue of 8, because QEMU stops
      * reading a monitor whose queue is full, and an {@code exec-oob} would then wait for the main
@@ -192,7 +190,8 @@ public final class QmpProxy implements AutoCloseable {
 
     private QmpClient connectUpstream() throws QmpConnectionException {
         QmpClient.Builder b = QmpClient.builder(config.upstream())
-                .commandTimeout(NO_TIMEOUT)
+                // No answer from upstream is given up on: QEMU's main loop may be blocked for long.
+                .commandTimeout(QmpClient.NO_TIMEOUT)
                 .maxInbandInFlight(UPSTREAM_INBAND)
                 .onEventInReader(this::event)
                 // Every answer and event of every client passes these two threads: they must not
@@ -233,7 +232,7 @@ public final class QmpProxy implements AutoCloseable {
         message.remove("id"); // the upstream client gives it an id of its own
         CompletableFuture<Void> answered = new CompletableFuture<>();
         outstanding.add(answered);
-        up.executeMessage(message, NO_TIMEOUT).whenComplete((value, failure) -> {
+        up.executeMessage(message).whenComplete((value, failure) -> {
             answer(answer, request.command(), value, failure);
             answered.complete(null);
             outstanding.remove(answered);

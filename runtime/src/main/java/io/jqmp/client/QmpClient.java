@@ -628,10 +628,7 @@ public final class QmpClient implements AutoCloseable {
      */
     private void writeOnThisThread(Pending p) {
         try {
-            transport.write(ByteBuffer.wrap(p.bytes));
-            written.incrementAndGet();
-        } catch (IOException e) {
-            fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
+            write(p);
         } finally {
             stateLock.lock();
             try {
@@ -707,13 +704,21 @@ public final class QmpClient implements AutoCloseable {
                 stateLock.unlock();
             }
             wrote = true;
-            try {
-                transport.write(ByteBuffer.wrap(p.bytes));
-                written.incrementAndGet();
-            } catch (IOException e) {
-                fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
+            if (!write(p)) {
                 return;
             }
+        }
+    }
+
+    /** Writes one request, holding the writing turn; false when writing failed the connection. */
+    private boolean write(Pending p) {
+        try {
+            transport.write(ByteBuffer.wrap(p.bytes));
+            written.incrementAndGet();
+            return true;
+        } catch (IOException e) {
+            fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
+            return false;
         }
     }
 

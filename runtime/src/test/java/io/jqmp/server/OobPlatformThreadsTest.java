@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,19 +90,26 @@ class OobPlatformThreadsTest {
         }
     }
 
+    /**
+     * Sends an {@code exec-oob} and checks its answer, then that the connection moved: its old
+     * threads end once their new ones have started, and the new ones are platform threads.
+     */
+    private static void pingAndMove(WireClient client, Connection conn, int id) throws IOException, InterruptedException {
+        Thread reader = conn.readerThread();
+        Thread writer = conn.writerThread();
+        client.send("{\"exec-oob\": \"test-oob-ping\", \"id\": " + id + "}");
+        client.expect("{\"return\": {}, \"id\": " + id + "}");
+        ended(reader);
+        ended(writer);
+        onPlatformThreads(conn);
+    }
+
     @Test
     void placesAreBoundedAndFreedWhenAConnectionCloses() throws Exception {
         try (TestServer s = new TestServer(dir, b -> b.oobPlatformConnections(1))) {
             WireClient first = s.client(true);
             Connection firstConn = newest(s);
-            Thread firstReader = firstConn.readerThread();
-            Thread firstWriter = firstConn.writerThread();
-            first.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 1}");
-            first.expect("{\"return\": {}, \"id\": 1}");
-            // A role's old thread ends once its new one has started.
-            ended(firstReader);
-            ended(firstWriter);
-            onPlatformThreads(firstConn);
+            pingAndMove(first, firstConn, 1);
 
             try (WireClient second = s.client(true)) {
                 Connection secondConn = newest(s);
@@ -117,13 +125,7 @@ class OobPlatformThreadsTest {
                 first.close();
                 ended(firstPlatformWriter); // it closes the connection, which frees the place, before it ends
 
-                Thread secondReader = secondConn.readerThread();
-                Thread secondWriter = secondConn.writerThread();
-                second.send("{\"exec-oob\": \"test-oob-ping\", \"id\": 4}");
-                second.expect("{\"return\": {}, \"id\": 4}");
-                ended(secondReader);
-                ended(secondWriter);
-                onPlatformThreads(secondConn);
+                pingAndMove(second, secondConn, 4);
             }
         }
     }
