@@ -18,9 +18,14 @@ final class RoleThread {
         this.name = name;
     }
 
-    /** Starts the role on a thread of {@code kind}. Called once. */
+    /**
+     * Starts the role on a thread of {@code kind}. Called once. The thread is published before it
+     * starts, so a wake-up or a close sent once it can act (it greets the client) reaches it.
+     */
     void start(ConnectionThreads kind, Runnable body) {
-        thread = kind.builder().name(name).start(body);
+        Thread t = kind.builder().name(name).unstarted(body);
+        thread = t;
+        t.start();
     }
 
     /** The role's thread of the moment, once started. */
