@@ -133,11 +133,16 @@ final class Connection implements Session {
     /**
      * The client sent an out-of-band request: a connection on virtual threads moves to platform
      * threads when a place is free ({@link QmpServerConfig#oobPlatformConnections()}), its reader
-     * before it reads on, its writer the next time it has nothing to write. Reader thread only;
-     * never blocks.
+     * before it reads on, its writer the next time it has nothing to write. Once both are on
+     * platform threads, its out-of-band answers may be written directly
+     * ({@link ConnectionWriter#sendNow}). Reader thread only; never blocks.
      */
     void outOfBandUsed() {
-        if (threads == ConnectionThreads.PLATFORM || onPlatformPlace.get() || !platformPlaces.tryAcquire()) {
+        if (threads == ConnectionThreads.PLATFORM || onPlatformPlace.get()) {
+            reader.enableDirectWritesSoon();
+            return;
+        }
+        if (!platformPlaces.tryAcquire()) {
             return;
         }
         onPlatformPlace.set(true);
@@ -147,6 +152,7 @@ final class Connection implements Session {
         }
         reader.moveToPlatformThread();
         writer.moveToPlatformThread();
+        reader.enableDirectWritesSoon();
     }
 
     private void leavePlatformPlace() {
@@ -235,6 +241,11 @@ final class Connection implements Session {
     /** The writer's thread of the moment (it changes when the connection moves to platform threads). */
     Thread writerThread() {
         return writer.thread();
+    }
+
+    /** Out-of-band answers written by the thread that had them rather than the writer (for tests). */
+    long directWrites() {
+        return writer.directWrites();
     }
 
     /** Waits up to {@code millis} for both threads to end (for a clean shutdown). */

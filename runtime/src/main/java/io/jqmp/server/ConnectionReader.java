@@ -26,8 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * by at most one slice per connection.
  *
  * <p>Threading: everything here runs on the reader thread; the streamer and the router are its
- * alone. It blocks only on its socket, in {@link RequestFlow#awaitRoom} and, for large requests,
- * in {@link InputAccount#cover}.
+ * alone. It blocks only on its socket (on a selector once the socket is in non-blocking mode), in
+ * {@link RequestFlow#awaitRoom} and, for large requests, in {@link InputAccount#cover}.
  */
 final class ConnectionReader {
     private static final System.Logger LOG = System.getLogger(ConnectionReader.class.getName());
@@ -51,6 +51,8 @@ final class ConnectionReader {
     private final RoleThread thread;
     /** Set when an out-of-band request asks the reader to move to a platform thread. */
     private boolean toPlatform;
+    /** Set when the writer is to allow direct writes, as soon as both roles run on platform threads. */
+    private boolean directWritesDue;
     /** Bytes fed since the last complete message (its size, for {@link CommandEvent}). */
     private long messageBytes;
     /** Whether the reader is inside a {@link RequestForwarder}, or closing: see {@link #interrupt}. */
@@ -143,6 +145,9 @@ final class ConnectionReader {
                     handedOver = true;
                     return;
                 }
+                if (directWritesDue && !Thread.currentThread().isVirtual()) {
+                    directWritesDue = !writer.enableDirectWrites();
+                }
                 int n = transport.read(buf);
                 if (n < 0) {
                     endOfInput();
@@ -179,6 +184,15 @@ final class ConnectionReader {
      */
     void moveToPlatformThread() {
         toPlatform = true;
+    }
+
+    /**
+     * Asks the reader to switch the socket to non-blocking mode between two reads, once it and the
+     * writer run on platform threads ({@link ConnectionWriter#enableDirectWrites}). Reader thread
+     * only; never blocks.
+     */
+    void enableDirectWritesSoon() {
+        directWritesDue = true;
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.jqmp.server;
 
 import io.jqmp.internal.jfr.CommandEvent;
+import io.jqmp.internal.net.PlainTransport;
 import io.jqmp.internal.net.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
@@ -17,22 +19,38 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * connection's outbound queue to the socket, gathering what is queued into one write, so that
  * neither the monitor thread nor the main loop ever blocks on a client.
  *
- * <p>Threading: {@link #send} is called from any thread (reader, monitor, main loop, event
- * senders) and never blocks; only the writer thread touches the socket for writing and may block
- * there. A write failure or an overfull backlog closes the connection.
+ * <p>Threading: {@link #send} and {@link #sendNow} are called from any thread (reader, monitor,
+ * main loop, event senders) and never block; only the writer thread waits for the socket (a
+ * direct write takes what the socket takes at once). A write failure or an overfull backlog
+ * closes the connection.
  *
- * <p>Everything goes out through the {@link Transport}'s writing side, on this thread only. A
- * faster path that lets another thread write a small answer straight to the socket must first ask
- * {@link Transport#allowsDirectWrites()}: a TLS connection's records must all come from this
- * writer thread, so TLS connections keep this path.
+ * <p>Out-of-band answers may skip the hand-over ({@link #sendNow}): once the connection is in
+ * non-blocking mode ({@link #enableDirectWrites}, for out-of-band clients on platform threads),
+ * the thread that has the answer (the monitor thread, or whoever answers a forwarded request)
+ * writes it to the socket itself when nothing is queued or being written, saving the writer's
+ * wake-up. One writing turn at a time ({@link #turn}) keeps messages whole and in order; what the
+ * socket does not take at once is left to the writer thread, which writes it before anything
+ * queued. A TLS connection's records must all come from this writer thread
+ * ({@link Transport#allowsDirectWrites()}), so TLS connections never take this path.
  *
  * <p>Unread output counts against the connection's own bound and the server's
  * {@link OutputBudget}; {@link #discard()} (on close) gives it all back at once.
  */
 final class ConnectionWriter implements Outbound {
+    private static final System.Logger LOG = System.getLogger(ConnectionWriter.class.getName());
     private static final int WRITE_BUFFER = 64 * 1024;
     /** The backlog once the connection closed: far below zero, so late additions keep it negative. */
     private static final long CLOSED = Long.MIN_VALUE / 2;
+    /**
+     * The largest answer written directly: the JDK copies a message into a temporary direct buffer
+     * that each writing thread keeps, which must stay small on the monitor thread.
+     */
+    static final int DIRECT_WRITE_MAX = 16 * 1024;
+    /** Who writes to the socket now ({@link #turn}): nobody, the writer thread, another thread, the reader switching modes. */
+    private static final int FREE = 0;
+    private static final int WRITER = 1;
+    private static final int DIRECT = 2;
+    private static final int SWITCHING = 3;
 
     private final long id;
     private final Transport transport;
@@ -51,6 +69,20 @@ final class ConnectionWriter implements Outbound {
     private final RoleThread thread;
     /** Set when an out-of-band request asks the writer to move to a platform thread. */
     private volatile boolean toPlatform;
+    /**
+     * The one writing turn: the writer thread takes it for each batch, a direct writer for one
+     * answer, the reader to switch the socket's mode. {@link #rest} is read and written under it.
+     */
+    private final AtomicInteger turn = new AtomicInteger(FREE);
+    /** Set by the writer thread while it waits for a direct writer to give the turn back. */
+    private volatile boolean awaitingTurn;
+    /** Whether out-of-band answers may be written directly: the socket is in non-blocking mode. */
+    private volatile boolean direct;
+    /** What a direct write left unwritten, for the writer thread to write first; null when none. Under the turn. */
+    private ByteBuffer rest;
+    private CommandEvent restEvent;
+    /** Answers written directly, wholly or in part (for tests). Counted under the turn. */
+    private volatile long directWrites;
 
     /**
      * @param maxBacklog unread output after which a further message disconnects the client
@@ -94,6 +126,107 @@ final class ConnectionWriter implements Outbound {
         }
     }
 
+    /**
+     * An out-of-band answer: written on the calling thread when the connection allows direct
+     * writes, the answer is small and nothing is queued or being written; queued as by
+     * {@link #send} otherwise. Any thread; never blocks: the write takes what the socket takes at
+     * once, and the writer thread writes the rest before anything else.
+     */
+    @Override
+    public void sendNow(byte[] message, CommandEvent event) {
+        if (!direct || message.length > DIRECT_WRITE_MAX || !writeDirectly(message, event)) {
+            send(message, event);
+        }
+    }
+
+    /** Writes {@code message} on this thread if the turn is free and nothing waits; false to queue it instead. */
+    private boolean writeDirectly(byte[] message, CommandEvent event) {
+        if (backlog.get() != 0 || !turn.compareAndSet(FREE, DIRECT)) {
+            return false;
+        }
+        try {
+            if (backlog.get() != 0) {
+                return false; // queued (or closed) meanwhile: this answer goes behind it
+            }
+            if (event != null) {
+                event.answered(message.length);
+                event.taken();
+            }
+            directWrites++; // before the write: once the client has the answer, the count shows it
+            ByteBuffer src = ByteBuffer.wrap(message);
+            ((PlainTransport) transport).tryWrite(src);
+            if (src.hasRemaining()) {
+                leaveRest(src, event);
+            } else if (event != null) {
+                event.written();
+            }
+            return true;
+        } catch (IOException e) {
+            connection.close(Connection.CLIENT_GONE + "write failed: " + e.getMessage());
+            return true; // the answer goes with the connection
+        } finally {
+            releaseTurn();
+        }
+    }
+
+    /** Direct writer, under the turn: the socket took only part of a message; the writer thread writes the rest. */
+    private void leaveRest(ByteBuffer src, CommandEvent event) {
+        long left = src.remaining();
+        long before;
+        do {
+            before = backlog.get();
+            if (before < 0) {
+                return; // closed meanwhile: nobody will read it
+            }
+        } while (!backlog.compareAndSet(before, before + left));
+        budget.add(left);
+        rest = src;
+        restEvent = event;
+    }
+
+    /** Gives back a turn taken by another thread than the writer, and wakes the writer if it has work or waits for the turn. */
+    private void releaseTurn() {
+        turn.set(FREE);
+        if (awaitingTurn || backlog.get() > 0) {
+            Thread t = thread.get();
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * Reader thread, between reads, once the client used out-of-band: puts the socket in
+     * non-blocking mode so that {@link #sendNow} can write directly. Only while the writer thread
+     * is a platform thread (it then waits for the socket on a selector) and is not writing. True
+     * when settled (switched, or not possible: TLS, or no selector to be had); false to try again
+     * at a later read. Never blocks.
+     */
+    boolean enableDirectWrites() {
+        if (direct || !transport.allowsDirectWrites()) {
+            return true;
+        }
+        Thread w = thread.get();
+        if (w == null || w.isVirtual() || !turn.compareAndSet(FREE, SWITCHING)) {
+            return false;
+        }
+        try {
+            ((PlainTransport) transport).enterNonBlockingMode();
+            direct = true;
+        } catch (IOException e) {
+            // Closed meanwhile, or out of file descriptors: answers keep going through the writer.
+            LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + ": no direct writes: " + e);
+        } finally {
+            releaseTurn();
+        }
+        return true;
+    }
+
+    /** Answers written directly so far (wholly or in part). Any thread. */
+    long directWrites() {
+        return directWrites;
+    }
+
     /** An answer whose {@link CommandEvent} is committed once it is written. */
     private record Traced(byte[] message, CommandEvent event) {
     }
@@ -117,9 +250,9 @@ final class ConnectionWriter implements Outbound {
         wake();
     }
 
-    /** Whether everything queued has been written to the socket. Any thread. */
+    /** Whether everything queued has been written to the socket, and no direct write is under way. Any thread. */
     boolean flushed() {
-        return backlog.get() == 0;
+        return backlog.get() == 0 && turn.get() == FREE;
     }
 
     /** Bytes queued and not yet written (0 once closed). Any thread. */
@@ -225,53 +358,39 @@ final class ConnectionWriter implements Outbound {
         List<CommandEvent> events = new ArrayList<>(0);
         try {
             while (true) {
-                Object item = outbound.poll();
-                if (item == null) {
-                    String reason = closeWhenFlushed;
-                    if (reason != null) {
-                        connection.close(reason);
-                    }
-                    if (connection.isClosed()) {
-                        dropQueued();
-                        return false;
-                    }
-                    if (handOverDue() && handOver()) {
-                        return true;
-                    }
-                    parked = true;
-                    if (outbound.isEmpty() && !connection.isClosed() && closeWhenFlushed == null && !handOverDue()) {
-                        LockSupport.park(this);
-                    }
-                    parked = false;
+                if (!turn.compareAndSet(FREE, WRITER)) {
+                    awaitTurn();
                     continue;
                 }
-                long bytes = 0;
-                do {
-                    byte[] msg;
-                    if (item instanceof Traced t) {
-                        msg = t.message();
-                        t.event().taken();
-                    } else {
-                        msg = (byte[]) item;
-                    }
-                    bytes += msg.length;
-                    if (msg.length > buf.remaining()) {
-                        flush(buf, events);
-                        if (msg.length > buf.capacity()) {
-                            writeInSlices(msg, buf);
-                            if (item instanceof Traced t) {
-                                t.event().written();
-                            }
-                            continue;
+                boolean wrote;
+                try {
+                    wrote = writeQueued(buf, events);
+                    if (!wrote) {
+                        // Under the turn: no direct write is under way that the close would cut off.
+                        String reason = closeWhenFlushed;
+                        if (reason != null) {
+                            connection.close(reason);
                         }
                     }
-                    buf.put(msg);
-                    if (item instanceof Traced t) {
-                        events.add(t.event());
-                    }
-                } while ((item = outbound.poll()) != null);
-                flush(buf, events);
-                written(bytes);
+                } finally {
+                    turn.set(FREE);
+                }
+                if (wrote) {
+                    continue;
+                }
+                if (connection.isClosed()) {
+                    dropQueued();
+                    return false;
+                }
+                if (handOverDue() && handOver()) {
+                    return true;
+                }
+                parked = true;
+                // backlog also counts what a direct write left over and what is being queued.
+                if (backlog.get() == 0 && !connection.isClosed() && closeWhenFlushed == null && !handOverDue()) {
+                    LockSupport.park(this);
+                }
+                parked = false;
             }
         } catch (IOException e) {
             connection.close(Connection.CLIENT_GONE + "write failed: " + e.getMessage());
@@ -285,6 +404,66 @@ final class ConnectionWriter implements Outbound {
             errors.fatal("qmp-writer-" + id, e);
         }
         return false;
+    }
+
+    /** Writer thread, while a direct writer has the turn: parks until it gives the turn back. */
+    private void awaitTurn() {
+        awaitingTurn = true;
+        if (turn.get() != FREE) {
+            LockSupport.park(this);
+        }
+        awaitingTurn = false;
+    }
+
+    /**
+     * Writer thread, under the turn: writes what a direct write left over, then everything queued,
+     * gathered into as few writes as the buffer allows. False when there was nothing to write.
+     */
+    private boolean writeQueued(ByteBuffer buf, List<CommandEvent> events) throws IOException {
+        boolean wrote = false;
+        if (rest != null) {
+            long left = rest.remaining();
+            transport.write(rest);
+            rest = null;
+            if (restEvent != null) {
+                restEvent.written();
+                restEvent = null;
+            }
+            written(left);
+            wrote = true;
+        }
+        Object item = outbound.poll();
+        if (item == null) {
+            return wrote;
+        }
+        long bytes = 0;
+        do {
+            byte[] msg;
+            if (item instanceof Traced t) {
+                msg = t.message();
+                t.event().taken();
+            } else {
+                msg = (byte[]) item;
+            }
+            bytes += msg.length;
+            if (msg.length > buf.remaining()) {
+                flush(buf, events);
+                if (msg.length > buf.capacity()) {
+                    writeInSlices(msg, buf);
+                    if (item instanceof Traced t) {
+                        t.event().written();
+                    }
+                    continue;
+                }
+            }
+            buf.put(msg);
+            if (item instanceof Traced t) {
+                events.add(t.event());
+            }
+        } while ((item = outbound.poll()) != null);
+        flush(buf, events);
+        written(bytes);
+        return true;
     }
 
     /** Writer thread, at its end: lets go of the messages that will never be written. */

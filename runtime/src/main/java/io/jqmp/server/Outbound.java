@@ -15,4 +15,13 @@ interface Outbound {
     default void send(byte[] message, CommandEvent event) {
         send(message);
     }
+
+    /**
+     * Sends an out-of-band answer as soon as it can: possibly written to the socket on the calling
+     * thread (see {@code ConnectionWriter}), else queued as {@link #send(byte[], CommandEvent)}
+     * does. Any thread; never blocks.
+     */
+    default void sendNow(byte[] message, CommandEvent event) {
+        send(message, event);
+    }
 }

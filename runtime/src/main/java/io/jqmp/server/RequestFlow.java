@@ -205,7 +205,7 @@ final class RequestFlow {
                 return;
             }
             if (!closed && answer != null) {
-                answers.send(answer);
+                answers.sendNow(answer, null);
             }
             if (oobInFlight.decrementAndGet() == 0 && inputEnded) {
                 wakeReader();
@@ -316,17 +316,24 @@ final class RequestFlow {
         }
     }
 
-    /** The step's answer, unless null or the connection closed before it could run. */
-    private void answer(Supplier<byte[]> step, CommandEvent event) {
+    /**
+     * The step's answer, unless null or the connection closed before it could run; an out-of-band
+     * answer goes out at once ({@link Outbound#sendNow}).
+     */
+    private void answer(Supplier<byte[]> step, CommandEvent event, boolean outOfBand) {
         if (!closed) {
             if (event != null) {
                 event.started();
             }
             byte[] answer = step.get();
-            if (answer != null) {
+            if (answer == null) {
+                if (event != null) {
+                    event.finishedWithoutAnswer();
+                }
+            } else if (outOfBand) {
+                answers.sendNow(answer, event);
+            } else {
                 answers.send(answer, event);
-            } else if (event != null) {
-                event.finishedWithoutAnswer();
             }
         }
     }
@@ -336,7 +343,7 @@ final class RequestFlow {
         queued.decrementAndGet();
         wakeReader();
         try {
-            answer(step, event);
+            answer(step, event, false);
         } finally {
             inputBudget.release(held);
             inFlight.decrementAndGet();
@@ -347,7 +354,7 @@ final class RequestFlow {
     /** Monitor thread: one out-of-band step. */
     private void runOob(Supplier<byte[]> step, CommandEvent event, long held) {
         try {
-            answer(step, event);
+            answer(step, event, true);
         } finally {
             inputBudget.release(held);
             // Only a reader waiting for the last answers cares; a reader stopped by back-pressure
