@@ -9,6 +9,11 @@ import io.jqmp.internal.wire.JsonStreamer;
 import io.jqmp.schema.Declaration;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +34,8 @@ class ProxyTest {
     private QmpProxy proxy;
     private final CountDownLatch release = new CountDownLatch(1);
     private final Semaphore holdStarted = new Semaphore(0);
+    /** One permit for each ping the upstream ran. */
+    private final Semaphore pings = new Semaphore(0);
 
     @AfterEach
     void stop() {
@@ -53,7 +60,10 @@ class ProxyTest {
                     }
                     return Map.of();
                 })
-                .command(Declaration.command("ping").allowOob().build(), ctx -> Map.of("pong", true))
+                .command(Declaration.command("ping").allowOob().build(), ctx -> {
+                    pings.release();
+                    return Map.of("pong", true);
+                })
                 .declare(Declaration.event("TICK").build())
                 .command(Declaration.command("tick").build(), ctx -> {
                     ctx.server().events().emit("TICK", null);
@@ -129,6 +139,76 @@ class ProxyTest {
             release.countDown();
             assertEquals("{\"return\": {}, \"id\": \"h\"}", a.next());
             assertEquals(Map.of("c", "B", "n", 1L), json(b.next()).get("return"));
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingHoldsUpNoOtherClientsOutOfBandAnswers() throws Exception {
+        startProxy(ProxyPolicy.OPEN, false, false);
+        int burst = 50;
+        String pad = "x".repeat(8000); // answers of 8 kB: 400 kB fill the stuck client's socket
+        try (SocketChannel stuck = SocketChannel.open(UnixDomainSocketAddress.of(proxySocket()));
+             RawClient other = RawClient.negotiated(proxySocket())) {
+            LineReader in = new LineReader(stuck);
+            assertTrue(in.line().startsWith("{\"QMP\""));
+            write(stuck, "{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}");
+            assertEquals("{\"return\": {}}", in.line());
+            // Out-of-band round trips first, so that the proxy answers this client directly from now on.
+            for (int i = 0; i < 20; i++) {
+                write(stuck, "{\"exec-oob\": \"ping\", \"id\": " + i + "}");
+                assertEquals("{\"return\": {\"pong\": true}, \"id\": " + i + "}", in.line());
+            }
+            pings.drainPermits();
+            StringBuilder requests = new StringBuilder();
+            for (int i = 0; i < burst; i++) {
+                requests.append("{\"exec-oob\": \"ping\", \"id\": \"").append(i).append(pad).append("\"}");
+            }
+            write(stuck, requests.toString()); // and read nothing
+            // Upstream answered all of them before the other client's ping, on one connection: the
+            // proxy's upstream reader must get past the stuck client's answers to reach it.
+            assertTrue(pings.tryAcquire(burst, 20, TimeUnit.SECONDS), "the upstream ran the burst");
+            other.send("{\"exec-oob\": \"ping\", \"id\": \"other\"}");
+            assertEquals("{\"return\": {\"pong\": true}, \"id\": \"other\"}", other.next());
+            for (int i = 0; i < burst; i++) {
+                assertEquals("{\"return\": {\"pong\": true}, \"id\": \"" + i + pad + "\"}", in.line(), "answer " + i);
+            }
+        }
+    }
+
+    private static void write(SocketChannel ch, String text) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Lines from a channel, read only when asked for. */
+    private static final class LineReader {
+        private final SocketChannel ch;
+        private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
+
+        LineReader(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        String line() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                if (!in.hasRemaining()) {
+                    in.clear();
+                    int n = ch.read(in);
+                    in.flip();
+                    if (n < 0) {
+                        throw new AssertionError("the proxy closed the connection");
+                    }
+                }
+                byte b = in.get();
+                if (b == '\n') {
+                    String s = line.toString(StandardCharsets.UTF_8);
+                    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+                }
+                line.write(b);
+            }
         }
     }
 

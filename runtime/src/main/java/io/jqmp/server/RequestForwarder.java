@@ -44,7 +44,12 @@ public interface RequestForwarder {
                             Map<String, Object> message) {
     }
 
-    /** The answer to one forwarded request. Any thread; never blocks; only the first answer counts. */
+    /**
+     * The answer to one forwarded request. Any thread; never blocks; only the first answer counts.
+     * The answer to an out-of-band request may be written to the client's socket on the calling
+     * thread (one non-blocking write, when nothing else is being written to that client), which
+     * saves a thread wake-up; anything else is queued for the connection's writer thread.
+     */
     interface Reply {
 
         /**
