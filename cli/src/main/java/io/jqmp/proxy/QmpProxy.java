@@ -5,6 +5,7 @@ import io.jqmp.client.QmpConnectionException;
 import io.jqmp.client.QmpErrorException;
 import io.jqmp.client.QmpEvent;
 import io.jqmp.client.QmpTimeoutException;
+import io.jqmp.server.ConnectionThreads;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
 import io.jqmp.server.QmpServerConfig;
@@ -42,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  *
  * <p>Threading: {@link #start} and {@link #close} from any thread; forwarding runs on the
- * server's reader threads and the upstream client's reader thread; reconnecting on
+ * server's reader threads (platform threads, two per client) and the upstream client's reader
+ * thread, which also writes out-of-band answers to idle clients' sockets; reconnecting on
  * {@code proxy-reconnect}.
  */
 public final class QmpProxy implements AutoCloseable {
@@ -146,7 +148,12 @@ public final class QmpProxy implements AutoCloseable {
                 .version(versionOf(greeting))
                 .offerOob(client.offeredCapabilities().contains("oob"))
                 .forwarder(proxy::forward);
-        config.listen().forEach(b::listen);
+        // Clients are served by platform threads from the start: a client's reader writes its
+        // requests upstream itself, and one write from a virtual thread would put the upstream
+        // socket in non-blocking mode for good (the upstream reader would then read, find
+        // nothing, poll and read again for every answer). Two threads per client, for the few
+        // tools a proxy serves; measured in docs/proxy.md.
+        config.listen().forEach(e -> b.listen(e, ConnectionThreads.PLATFORM));
         if (config.tls().listeners() != null) {
             b.tls(config.tls().listeners());
         }
