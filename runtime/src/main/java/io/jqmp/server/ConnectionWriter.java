@@ -78,6 +78,8 @@ final class ConnectionWriter implements Outbound {
     private volatile boolean awaitingTurn;
     /** Whether out-of-band answers may be written directly: the socket is in non-blocking mode. */
     private volatile boolean direct;
+    /** Set when the switch to non-blocking mode failed: it is not tried again. Reader thread only. */
+    private boolean switchFailed;
     /** What a direct write left unwritten, for the writer thread to write first; null when none. Under the turn. */
     private ByteBuffer rest;
     private CommandEvent restEvent;
@@ -203,7 +205,7 @@ final class ConnectionWriter implements Outbound {
      * at a later read. Never blocks.
      */
     boolean enableDirectWrites() {
-        if (direct || !transport.allowsDirectWrites()) {
+        if (direct || switchFailed || !transport.allowsDirectWrites()) {
             return true;
         }
         Thread w = thread.get();
@@ -215,6 +217,7 @@ final class ConnectionWriter implements Outbound {
             direct = true;
         } catch (IOException e) {
             // Closed meanwhile, or out of file descriptors: answers keep going through the writer.
+            switchFailed = true;
             LOG.log(System.Logger.Level.DEBUG, () -> "connection " + id + ": no direct writes: " + e);
         } finally {
             releaseTurn();

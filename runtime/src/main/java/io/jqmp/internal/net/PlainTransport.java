@@ -95,8 +95,11 @@ public final class PlainTransport implements Transport {
             channel.register(r, SelectionKey.OP_READ);
             channel.register(w, SelectionKey.OP_WRITE);
         } catch (IOException | RuntimeException e) {
-            r.close();
+            r.close(); // closing the selectors lets go of the channel's registrations
             w.close();
+            if (channel.isOpen() && !channel.isBlocking()) {
+                channel.configureBlocking(true); // a non-blocking read without a selector would spin
+            }
             throw e;
         }
         readable = r;
