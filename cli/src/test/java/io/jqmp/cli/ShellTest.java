@@ -107,11 +107,15 @@ class ShellTest {
 
     /** Runs the shell on a dumb terminal against {@code server}, types {@code input} once it prompts; returns the screen. */
     private String shell(QmpServer server, String input, String lastOutput) throws Exception {
-        return shell(server, input, lastOutput, 1);
+        return shell(server, List.of(input), lastOutput);
     }
 
-    /** As above, waiting until {@code lastOutput} was printed {@code times} times before ending the input. */
-    private String shell(QmpServer server, String input, String lastOutput, int times) throws Exception {
+    /**
+     * Runs the shell on a dumb terminal, typing each of {@code inputs} once the shell is prompting
+     * and the one before it has printed {@code lastOutput}, as a person would: input typed ahead
+     * while events are printed is redrawn below them, as on any terminal.
+     */
+    private String shell(QmpServer server, List<String> inputs, String lastOutput) throws Exception {
         Screen screen = new Screen();
         Screen err = new Screen();
         PipedOutputStream keyboard = new PipedOutputStream();
@@ -121,11 +125,12 @@ class ShellTest {
             Args args = Args.parse(List.of(server.endpoints().get(0).toString(), "--history",
                     dir.resolve("history").toString()), Set.of("--timeout", "--history"), Set.of("--no-oob"));
             Thread shell = Thread.ofVirtual().start(() -> status.set(ShellCommand.run(args, t, err.printStream())));
-            // Type only once the shell is connected and prompting, as a person would.
             screen.await("(QEMU) ");
-            keyboard.write(input.getBytes(StandardCharsets.UTF_8));
-            keyboard.flush();
-            screen.await(lastOutput, times);
+            for (int i = 0; i < inputs.size(); i++) {
+                keyboard.write(inputs.get(i).getBytes(StandardCharsets.UTF_8));
+                keyboard.flush();
+                screen.await(lastOutput, i + 1);
+            }
             keyboard.close();
             shell.join(Screen.TIMEOUT.toMillis());
         }
@@ -168,7 +173,7 @@ class ShellTest {
                     }
                     return null;
                 }).build().start()) {
-            String text = shell(server, "burst tag=a\nburst tag=b\nburst tag=c\n", "{}", 3);
+            String text = shell(server, List.of("burst tag=a\n", "burst tag=b\n", "burst tag=c\n"), "{}");
             StringBuilder expected = new StringBuilder();
             for (String tag : List.of("a", "b", "c")) {
                 expected.append("(QEMU) ");
