@@ -54,6 +54,8 @@ final class ConnectionWriter implements Outbound {
 
     private final long id;
     private final Transport transport;
+    /** The transport when other threads may write to it ({@link Transport#allowsDirectWrites()}), else null. */
+    private final PlainTransport directTransport;
     private final long maxBacklog;
     private final OutputBudget budget;
     private final ServerErrors errors;
@@ -96,6 +98,7 @@ final class ConnectionWriter implements Outbound {
             ConnectionThreads threads, Connection connection) {
         this.id = id;
         this.transport = transport;
+        this.directTransport = transport.allowsDirectWrites() ? (PlainTransport) transport : null;
         this.maxBacklog = maxBacklog;
         this.budget = budget;
         this.errors = errors;
@@ -156,7 +159,7 @@ final class ConnectionWriter implements Outbound {
             }
             directWrites++; // before the write: once the client has the answer, the count shows it
             ByteBuffer src = ByteBuffer.wrap(message);
-            ((PlainTransport) transport).tryWrite(src);
+            directTransport.tryWrite(src);
             if (src.hasRemaining()) {
                 leaveRest(src, event);
             } else if (event != null) {
@@ -190,10 +193,7 @@ final class ConnectionWriter implements Outbound {
     private void releaseTurn() {
         turn.set(FREE);
         if (awaitingTurn || backlog.get() > 0) {
-            Thread t = thread.get();
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
+            unparkWriter();
         }
     }
 
@@ -205,7 +205,7 @@ final class ConnectionWriter implements Outbound {
      * at a later read. Never blocks.
      */
     boolean enableDirectWrites() {
-        if (direct || switchFailed || !transport.allowsDirectWrites()) {
+        if (direct || switchFailed || directTransport == null) {
             return true;
         }
         Thread w = thread.get();
@@ -213,7 +213,7 @@ final class ConnectionWriter implements Outbound {
             return false;
         }
         try {
-            ((PlainTransport) transport).enterNonBlockingMode();
+            directTransport.enterNonBlockingMode();
             direct = true;
         } catch (IOException e) {
             // Closed meanwhile, or out of file descriptors: answers keep going through the writer.
@@ -298,10 +298,14 @@ final class ConnectionWriter implements Outbound {
     /** Lets a parked writer look again (after a message, or when the connection closes). Any thread. */
     void wake() {
         if (parked) {
-            Thread t = thread.get();
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
+            unparkWriter();
+        }
+    }
+
+    private void unparkWriter() {
+        Thread t = thread.get();
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
