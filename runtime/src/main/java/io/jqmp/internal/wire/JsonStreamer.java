@@ -217,9 +217,67 @@ public final class JsonStreamer {
     /** Feeds {@code len} bytes of {@code bytes} starting at {@code off}. */
     public void feed(byte[] bytes, int off, int len) {
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            feed(bytes[i]);
+        int i = off;
+        while (i < end) {
+            if (bytes[i] == '{' && state == START && tokCount == 0) {
+                int after = fastObject(bytes, i, end);
+                if (after >= 0) {
+                    i = after;
+                    continue;
+                }
+            }
+            if (state == DQ || state == SQ) {
+                int run = stringRun(bytes, i, end, state == DQ ? '"' : '\'');
+                if (run > 0) {
+                    i += appendStringRun(bytes, i, run);
+                    continue;
+                }
+            }
+            feed(bytes[i++]);
         }
+    }
+
+    /**
+     * How many bytes from {@code from} leave a string token open: those the lexer takes in a
+     * string without a transition (0x20 to 0xFD, neither a backslash nor the closing quote).
+     */
+    private static int stringRun(byte[] bytes, int from, int end, char quote) {
+        int i = from;
+        while (i < end) {
+            int c = bytes[i] & 0xFF;
+            if (c < 0x20 || c > 0xFD || c == quote || c == '\\') {
+                break;
+            }
+            i++;
+        }
+        return i - from;
+    }
+
+    /**
+     * Appends up to {@code run} bytes of a string's body at once, as many single {@link #feed}s
+     * would, stopping where the token size limit cuts the token (which is then reported as
+     * {@code feed} does). Returns the bytes taken.
+     */
+    private int appendStringRun(byte[] bytes, int from, int run) {
+        int n = (int) Math.min(run, maxTokenSize + 1 - curLen); // curLen <= maxTokenSize here
+        for (int done = 0; done < n; ) {
+            int at = queuedBytes + curLen;
+            int chunk = at >>> CHUNK_SHIFT;
+            if (chunk != tailIndex) {
+                tail = chunk(chunk);
+                tailIndex = chunk;
+            }
+            int k = Math.min(n - done, CHUNK - (at & CHUNK_MASK));
+            System.arraycopy(bytes, from + done, tail, at & CHUNK_MASK, k);
+            curLen += k;
+            done += k;
+        }
+        if (curLen > maxTokenSize) {
+            processToken(T_PARTIAL);
+            curLen = 0;
+            state = START;
+        }
+        return n;
     }
 
     /**
@@ -276,6 +334,213 @@ public final class JsonStreamer {
             out.add(r);
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Fast path: a whole plain object in the bytes at hand, parsed straight from them
+
+    /** Where the fast path has got to in the bytes it parses. */
+    private int fastPos;
+    private int fastTokens;
+    private long fastBytes;
+    private int fastDepth;
+
+    /**
+     * Parses the top-level object starting at {@code bytes[from]} (a '{' met between values)
+     * without the lexer, the token tables or the chunks, when it lies whole in
+     * {@code bytes[from, end)} and uses only the plain subset of JSON: printable ASCII strings
+     * without escapes, integers of up to 18 digits, the three keywords, whitespace the lexer
+     * skips, and no limit reached. Queues its value as the exact path would (same value, same
+     * {@link #lastValueBytes} and {@link #lastValueTokens}) and returns the index after it; for
+     * anything else returns -1 having changed nothing, and the exact path takes the bytes from
+     * {@code from} (so errors, escapes, floats and values cut by a read keep their exact handling).
+     */
+    private int fastObject(byte[] bytes, int from, int end) {
+        fastPos = from;
+        fastTokens = 0;
+        fastBytes = 0;
+        fastDepth = 0;
+        Object value = fastValue(bytes, end);
+        if (value == FAIL) {
+            return -1;
+        }
+        results.add(new JsonResult.Value(value));
+        lastBytes = (int) fastBytes;
+        lastTokens = fastTokens;
+        return fastPos;
+    }
+
+    /** Counts a token of {@code n} bytes; false where the exact path would report a limit. */
+    private boolean fastToken(int n) {
+        fastTokens++;
+        fastBytes += n;
+        return fastBytes + 1 <= maxTokenSize && fastTokens <= maxTokenCount;
+    }
+
+    /** The first byte at or after {@code p} that the lexer does not skip as whitespace. */
+    private static int skipSpace(byte[] bytes, int p, int end) {
+        while (p < end) {
+            byte c = bytes[p];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                break;
+            }
+            p++;
+        }
+        return p;
+    }
+
+    private Object fastValue(byte[] bytes, int end) {
+        int p = skipSpace(bytes, fastPos, end);
+        if (p >= end) {
+            return FAIL;
+        }
+        fastPos = p;
+        return switch (bytes[p]) {
+            case '{' -> fastContainer(bytes, end, '}');
+            case '[' -> fastContainer(bytes, end, ']');
+            case '"' -> fastString(bytes, end);
+            case 't', 'f', 'n' -> fastKeyword(bytes, end);
+            case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' -> fastInteger(bytes, end);
+            default -> FAIL;
+        };
+    }
+
+    /** An object ({@code close} '}') or an array (']') at {@code fastPos}. */
+    private Object fastContainer(byte[] bytes, int end, char close) {
+        fastPos++;
+        if (!fastToken(1) || ++fastDepth > maxNesting) {
+            return FAIL;
+        }
+        boolean object = close == '}';
+        LinkedHashMap<String, Object> map = object ? new LinkedHashMap<>() : null;
+        ArrayList<Object> list = object ? null : new ArrayList<>();
+        int p = skipSpace(bytes, fastPos, end);
+        if (p < end && bytes[p] == close) {
+            fastPos = p + 1;
+            fastDepth--;
+            return fastToken(1) ? (object ? map : list) : FAIL;
+        }
+        for (;;) {
+            if (object) {
+                p = skipSpace(bytes, fastPos, end);
+                if (p >= end || bytes[p] != '"') {
+                    return FAIL;
+                }
+                fastPos = p;
+                Object key = fastString(bytes, end);
+                p = skipSpace(bytes, fastPos, end);
+                if (key == FAIL || p >= end || bytes[p] != ':' || !fastToken(1)) {
+                    return FAIL;
+                }
+                fastPos = p + 1;
+                Object value = fastValue(bytes, end);
+                if (value == FAIL) {
+                    return FAIL;
+                }
+                int size = map.size();
+                map.put((String) key, value);
+                if (map.size() == size) {
+                    return FAIL; // a duplicate key: the exact path reports it
+                }
+            } else {
+                Object element = fastValue(bytes, end);
+                if (element == FAIL) {
+                    return FAIL;
+                }
+                list.add(element);
+            }
+            p = skipSpace(bytes, fastPos, end);
+            if (p >= end || !fastToken(1)) {
+                return FAIL;
+            }
+            fastPos = p + 1;
+            if (bytes[p] == close) {
+                fastDepth--;
+                return object ? map : list;
+            }
+            if (bytes[p] != ',') {
+                return FAIL;
+            }
+        }
+    }
+
+    /** A double-quoted string of printable ASCII without escapes at {@code fastPos}. */
+    private Object fastString(byte[] bytes, int end) {
+        int start = fastPos + 1;
+        int p = start;
+        while (p < end) {
+            int c = bytes[p];
+            if (c == '"') {
+                break;
+            }
+            if (c < 0x20 || c == '\\') { // control bytes, escapes and (negative) non-ASCII bytes
+                return FAIL;
+            }
+            p++;
+        }
+        if (p >= end || !fastToken(p + 1 - fastPos)) {
+            return FAIL;
+        }
+        fastPos = p + 1;
+        return new String(bytes, start, p - start, StandardCharsets.ISO_8859_1);
+    }
+
+    /** true, false or null at {@code fastPos}, ended by a byte that is no lower-case letter. */
+    private Object fastKeyword(byte[] bytes, int end) {
+        int start = fastPos;
+        int p = start;
+        while (p < end && bytes[p] >= 'a' && bytes[p] <= 'z') {
+            p++;
+        }
+        if (p >= end || !fastToken(p - start)) {
+            return FAIL; // the keyword's end is not in sight yet
+        }
+        fastPos = p;
+        int n = p - start;
+        if (n == 4 && bytes[start] == 't' && bytes[start + 1] == 'r' && bytes[start + 2] == 'u' && bytes[start + 3] == 'e') {
+            return Boolean.TRUE;
+        }
+        if (n == 5 && bytes[start] == 'f' && bytes[start + 1] == 'a' && bytes[start + 2] == 'l'
+                && bytes[start + 3] == 's' && bytes[start + 4] == 'e') {
+            return Boolean.FALSE;
+        }
+        if (n == 4 && bytes[start] == 'n' && bytes[start + 1] == 'u' && bytes[start + 2] == 'l' && bytes[start + 3] == 'l') {
+            return null;
+        }
+        return FAIL;
+    }
+
+    /**
+     * An integer of at most 18 digits at {@code fastPos} (a long for sure). What follows it is left
+     * to the caller, which fails on anything but a separator: a fraction or an exponent, a digit
+     * after a leading zero, or a letter all go to the exact path.
+     */
+    private Object fastInteger(byte[] bytes, int end) {
+        int start = fastPos;
+        int p = start;
+        boolean negative = bytes[p] == '-';
+        if (negative) {
+            p++;
+        }
+        long value = 0;
+        if (p < end && bytes[p] == '0') {
+            p++;
+        } else {
+            int digits = 0;
+            while (p < end && bytes[p] >= '0' && bytes[p] <= '9') {
+                value = value * 10 + (bytes[p] - '0');
+                p++;
+                digits++;
+            }
+            if (digits == 0 || digits > 18) {
+                return FAIL;
+            }
+        }
+        if (p >= end || !fastToken(p - start)) {
+            return FAIL; // the number's end is not in sight yet
+        }
+        fastPos = p;
+        return negative ? -value : value;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -590,11 +855,12 @@ public final class JsonStreamer {
             fail("Missing value in dict");
             return false;
         }
-        if (map.containsKey(name)) {
+        int size = map.size();
+        map.put(name, value); // one lookup; a duplicate leaves the size as it was, and fails the value
+        if (map.size() == size) {
             fail("duplicate key");
             return false;
         }
-        map.put(name, value);
         return true;
     }
 
@@ -739,6 +1005,10 @@ public final class JsonStreamer {
     private Object parseString(int t) {
         int start = tokStart[t];
         int end = start + tokLen[t];
+        String plain = plainAsciiInOneChunk(start + 1, end - 1);
+        if (plain != null) {
+            return plain;
+        }
         int length = decodeString(start, end, null);
         if (length < 0) {
             return FAIL;
@@ -749,6 +1019,29 @@ public final class JsonStreamer {
         char[] out = new char[length];
         decodeString(start, end, out);
         return new String(out);
+    }
+
+    /**
+     * The common string, checked and copied in one pass: the text between the quotes when it lies
+     * in one chunk and is printable ASCII without escapes (the lexer let only bytes 0x20 to 0xFD
+     * into a string), else null.
+     */
+    private String plainAsciiInOneChunk(int start, int end) {
+        if (start == end) {
+            return "";
+        }
+        int off = start & CHUNK_MASK;
+        if (end - start > CHUNK - off) {
+            return null;
+        }
+        byte[] chunk = chunks[start >>> CHUNK_SHIFT];
+        for (int i = off, stop = off + end - start; i < stop; i++) {
+            byte b = chunk[i];
+            if (b < 0 || b == '\\') {
+                return null;
+            }
+        }
+        return new String(chunk, off, end - start, StandardCharsets.ISO_8859_1);
     }
 
     private boolean plainAscii(int start, int end) {
