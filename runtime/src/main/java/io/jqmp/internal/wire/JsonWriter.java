@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,12 +54,7 @@ public final class JsonWriter {
         StringBuilder sb = new StringBuilder(128);
         write(sb, value, pretty, 0, "\r\n");
         sb.append("\r\n");
-        int n = sb.length();
-        byte[] out = new byte[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (byte) sb.charAt(i);
-        }
-        return out;
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1); // all ASCII (quote escapes the rest)
     }
 
     private static void write(StringBuilder sb, Object value, boolean pretty, int depth, String nl) {
@@ -191,6 +187,27 @@ public final class JsonWriter {
      */
     static int bucket(String key) {
         int len = key.length();
+        // The common key, printable ASCII: one pass, the shift kept instead of a division per byte.
+        int v = 0;
+        int shift = 0;
+        for (int i = 0; i < len; i++) {
+            char c = key.charAt(i);
+            if (c == 0 || c >= 0x80) {
+                return bucketOfAnyKey(key);
+            }
+            v += c << shift;
+            shift += 5;
+            if (shift >= 24) {
+                shift -= 24;
+            }
+        }
+        v += 0x238F13AF * len;
+        return Integer.remainderUnsigned(1103515243 * v + 12345, BUCKETS);
+    }
+
+    /** {@link #bucket} for any key: its UTF-8 bytes (U+0000 as C0 80) measured, then hashed. */
+    static int bucketOfAnyKey(String key) {
+        int len = key.length();
         int byteLen = 0;
         for (int i = 0; i < len; i++) {
             char c = key.charAt(i);
@@ -235,6 +252,17 @@ public final class JsonWriter {
         sb.append('"');
         int len = s.length();
         for (int i = 0; i < len; i++) {
+            int plain = i;
+            while (plain < len && isPlain(s.charAt(plain))) {
+                plain++;
+            }
+            if (plain > i) {
+                sb.append(s, i, plain); // a run that needs no escaping, copied at once
+                i = plain;
+                if (i == len) {
+                    break;
+                }
+            }
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x7F) {
                 if (c == '"' || c == '\\') {
@@ -267,6 +295,11 @@ public final class JsonWriter {
             }
         }
         sb.append('"');
+    }
+
+    /** Printable ASCII other than the quote and the backslash: written as it is. */
+    private static boolean isPlain(char c) {
+        return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
     }
 
     private static void hex4(StringBuilder sb, int v) {

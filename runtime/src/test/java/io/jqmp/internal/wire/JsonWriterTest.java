@@ -104,6 +104,20 @@ class JsonWriterTest {
         assertEquals(tdb("\u20AC".getBytes(StandardCharsets.UTF_8)), JsonWriter.bucket("\u20AC"));
     }
 
+    @Test
+    void asciiKeysOfAnyLengthHashTheirBytes() {
+        // ASCII keys take a one-pass path; long keys wrap its shift (5 bits a byte, modulo 24) many times.
+        java.util.Random random = new java.util.Random(512);
+        for (int round = 0; round < 2000; round++) {
+            char[] key = new char[random.nextInt(60)];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = (char) (1 + random.nextInt(0x7F));
+            }
+            String k = new String(key);
+            assertEquals(tdb(k.getBytes(StandardCharsets.US_ASCII)), JsonWriter.bucket(k), k);
+        }
+    }
+
     /** Independent straightforward tdb_hash % 512 in long arithmetic. */
     private static int tdb(byte[] key) {
         long v = (0x238F13AFL * key.length) & 0xFFFFFFFFL;
