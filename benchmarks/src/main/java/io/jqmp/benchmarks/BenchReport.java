@@ -397,8 +397,10 @@ public final class BenchReport {
                 run(new Case("queue/" + queue + "/" + idle, QueueHandoff.class, Map.of("queue", queue, "idle", idle)));
             }
         }
-        for (String size : List.of("realistic", "large")) {
-            run(new Case("framing/" + size, Framing.class, Map.of("size", size)));
+        for (String size : List.of("realistic", "answer", "large")) {
+            for (String feeding : List.of("whole", "byte")) {
+                run(new Case("framing/" + size + "/" + feeding, Framing.class, Map.of("size", size, "feeding", feeding)));
+            }
         }
     }
 

@@ -21,9 +21,15 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * How fast does {@link JsonStreamer} frame and parse requests? Requests per second; MB/s is that
+ * How fast does {@link JsonStreamer} frame and parse messages? Messages per second; MB/s is that
  * times {@link #request(String)}'s length. {@code realistic} is a blockdev-add as a management
- * tool sends it; {@code large} carries a 64 Ki-element array (about 1 MB).
+ * tool sends it; {@code answer} is QEMU's answer to {@code query-yank} with 20 monitors (what the
+ * proxy's upstream client reads for every out-of-band probe); {@code large} carries a 64 Ki-element
+ * array (about 1 MB).
+ *
+ * <p>{@code feeding}: {@code whole} feeds the message at once, as the client does with what it
+ * read (a plain object takes the streamer's fast path); {@code byte} feeds one byte at a time, as
+ * the server does to apply back-pressure at the byte that completes a request.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -32,8 +38,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 @State(Scope.Thread)
 public class Framing {
-    @Param({"realistic", "large"})
+    @Param({"realistic", "answer", "large"})
     public String size;
+
+    @Param({"whole", "byte"})
+    public String feeding;
 
     private byte[] bytes;
     private JsonStreamer streamer;
@@ -46,6 +55,14 @@ public class Framing {
                     + "\"/var/lib/libvirt/images/guest-0001.qcow2\", \"aio\": \"native\", "
                     + "\"cache\": {\"direct\": true, \"no-flush\": false}}, \"read-only\": false, "
                     + "\"discard\": \"unmap\"}, \"id\": \"libvirt-421\"}\n";
+            case "answer" -> {
+                StringBuilder sb = new StringBuilder("{\"return\": [");
+                for (int i = 0; i < 20; i++) {
+                    sb.append(i == 0 ? "" : ", ").append("{\"type\": \"chardev\", \"id\": \"compat_monitor").append(i)
+                            .append("\"}");
+                }
+                yield sb.append("], \"id\": 12345}\r\n").toString();
+            }
             case "large" -> {
                 StringBuilder sb = new StringBuilder(1 << 20);
                 sb.append("{\"execute\": \"bench-ping\", \"arguments\": {\"data\": [");
@@ -54,7 +71,7 @@ public class Framing {
                 }
                 yield sb.append("]}, \"id\": 1}\n").toString();
             }
-            default -> throw new IllegalArgumentException("size must be realistic or large, not '" + size + "'");
+            default -> throw new IllegalArgumentException("size must be realistic, answer or large, not '" + size + "'");
         };
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -63,15 +80,24 @@ public class Framing {
     public void setUp() {
         bytes = request(size);
         streamer = new JsonStreamer();
+        if (!feeding.equals("whole") && !feeding.equals("byte")) {
+            throw new IllegalArgumentException("feeding must be whole or byte, not '" + feeding + "'");
+        }
         JsonResult r = parse();
         if (!(r instanceof JsonResult.Value)) {
-            throw new IllegalStateException("the " + size + " request does not parse: " + r);
+            throw new IllegalStateException("the " + size + " message does not parse: " + r);
         }
     }
 
     @Benchmark
     public JsonResult parse() {
-        streamer.feed(bytes, 0, bytes.length);
+        if (feeding.equals("whole")) {
+            streamer.feed(bytes, 0, bytes.length);
+        } else {
+            for (byte b : bytes) {
+                streamer.feed(b);
+            }
+        }
         return streamer.poll();
     }
 

@@ -59,11 +59,16 @@ class ReportPartsTest {
 
     @Test
     void framingRequestsParse() {
-        for (String size : List.of("realistic", "large")) {
+        for (String size : List.of("realistic", "answer", "large")) {
             byte[] b = Framing.request(size);
             List<JsonResult> r = new JsonStreamer().feedAll(b);
             assertEquals(1, r.size(), size);
             assertInstanceOf(JsonResult.Value.class, r.get(0), size);
+            JsonStreamer byByte = new JsonStreamer();
+            for (byte x : b) {
+                byByte.feed(x);
+            }
+            assertEquals(r.get(0), byByte.poll(), size + " fed byte by byte");
         }
         assertEquals(292, Framing.request("realistic").length);
         assertTrue(Framing.request("large").length > 700_000);
