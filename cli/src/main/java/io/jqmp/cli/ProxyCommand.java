@@ -45,14 +45,16 @@ final class ProxyCommand {
               --keep-clients       with --reconnect: keep clients connected while the upstream is
                                    away (their requests are answered with an error meanwhile)
               --max-backoff MS     longest wait between reconnection attempts (default 5000)
+              --max-clients N      clients served at once, two threads each (default %d); more
+                                   are refused and the refusal logged
               --record FILE        record every request, answer, event and the greeting as JSON
                                    lines (replay with 'jqmp serve --replay FILE')
 
             Refused requests get a GenericError saying which rule refused them.
-            """.formatted(String.join(", ", ProxyPolicy.READ_ONLY_SAFE));
+            """.formatted(String.join(", ", ProxyPolicy.READ_ONLY_SAFE), QmpProxy.Config.DEFAULT_MAX_CLIENTS);
 
     private static final Set<String> VALUED = Set.of("--to", "--qmp", "--allow", "--deny", "--max-backoff", "--record",
-            "--to-tls-creds", "--tls-creds", "--tls-verify-peer", "--tls-authz");
+            "--to-tls-creds", "--tls-creds", "--tls-verify-peer", "--tls-authz", "--max-clients");
     private static final Set<String> FLAGS = Set.of("--read-only", "--reconnect", "--keep-clients");
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -89,6 +91,11 @@ final class ProxyCommand {
                         + backoffMillis);
             }
             Duration backoff = Duration.ofMillis(backoffMillis);
+            int maxClients = args.getInt("--max-clients", QmpProxy.Config.DEFAULT_MAX_CLIENTS);
+            if (maxClients < 1 || maxClients > QmpProxy.Config.MAX_CLIENTS) {
+                throw new IllegalArgumentException("--max-clients takes a number from 1 to " + QmpProxy.Config.MAX_CLIENTS
+                        + ", got " + maxClients);
+            }
             String record = args.get("--record", null);
             if (record != null) {
                 try {
@@ -99,7 +106,7 @@ final class ProxyCommand {
                 }
             }
             config = new QmpProxy.Config(upstream, listen, policy, args.flag("--reconnect"), args.flag("--keep-clients"),
-                    backoff, recorder, tls(args, upstream, listen));
+                    backoff, recorder, tls(args, upstream, listen), maxClients);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }

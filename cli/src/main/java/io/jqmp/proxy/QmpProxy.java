@@ -83,9 +83,32 @@ public final class QmpProxy implements AutoCloseable {
      * @param maxBackoff   the longest wait between reconnection attempts
      * @param recorder     where traffic is recorded, or null
      * @param tls          credentials for a {@code tls:} upstream and {@code tls:} listeners
+     * @param maxClients   clients served at once (two platform threads each); more are refused
      */
     public record Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
-                         boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls) {
+                         boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls, int maxClients) {
+        /** Clients served at once unless told otherwise: the server's default. */
+        public static final int DEFAULT_MAX_CLIENTS = QmpServerConfig.DEFAULTS.maxConnections();
+        /** The most clients a proxy takes: the server's own bound on connections. */
+        public static final int MAX_CLIENTS = 1 << 20;
+
+        /**
+         * Settings with the default limit of clients.
+         *
+         * @param upstream    the QMP server to connect to
+         * @param listen      where clients connect
+         * @param policy      which commands pass
+         * @param reconnect   whether to reconnect after the upstream went away
+         * @param keepClients whether clients stay connected while the upstream is away
+         * @param maxBackoff  the longest wait between reconnection attempts
+         * @param recorder    where traffic is recorded, or null
+         * @param tls         credentials for a {@code tls:} upstream and {@code tls:} listeners
+         */
+        public Config(Endpoint upstream, List<Endpoint> listen, ProxyPolicy policy, boolean reconnect,
+                      boolean keepClients, Duration maxBackoff, Recorder recorder, Tls tls) {
+            this(upstream, listen, policy, reconnect, keepClients, maxBackoff, recorder, tls, DEFAULT_MAX_CLIENTS);
+        }
+
         /**
          * Settings without TLS.
          *
@@ -112,6 +135,10 @@ public final class QmpProxy implements AutoCloseable {
             Objects.requireNonNull(policy, "policy");
             if (maxBackoff.isNegative() || maxBackoff.isZero()) {
                 throw new IllegalArgumentException("the maximum back-off must be positive, got " + maxBackoff);
+            }
+            if (maxClients < 1 || maxClients > MAX_CLIENTS) {
+                throw new IllegalArgumentException("the limit of clients must be between 1 and " + MAX_CLIENTS
+                        + ", got " + maxClients);
             }
         }
     }
@@ -147,7 +174,8 @@ public final class QmpProxy implements AutoCloseable {
         QmpServer.Builder b = QmpServer.builder()
                 .version(versionOf(greeting))
                 .offerOob(client.offeredCapabilities().contains("oob"))
-                .forwarder(proxy::forward);
+                .forwarder(proxy::forward)
+                .maxConnections(config.maxClients());
         // Clients are served by platform threads from the start: a client's reader writes its
         // requests upstream itself, and one write from a virtual thread would put the upstream
         // socket in non-blocking mode for good (the upstream reader would then read, find

@@ -78,6 +78,14 @@ class ProxyOptionsTest {
     }
 
     @Test
+    void theLimitOfClientsIsChecked() {
+        assertUsage("--max-clients needs a whole number, got 'many'", "--to", upstream(), "--max-clients", "many");
+        assertUsage("--max-clients takes a number from 1 to 1048576, got 0", "--to", upstream(), "--max-clients", "0");
+        assertUsage("--max-clients takes a number from 1 to 1048576, got 2000000", "--to", upstream(),
+                "--max-clients", "2000000");
+    }
+
+    @Test
     void tlsOptionsNeedTheirEndpoints() {
         assertUsage("--tls-creds is for --qmp tls:HOST:PORT listeners, and there is none (for a tls: upstream use"
                 + " --to-tls-creds)", "--to", upstream(), "--tls-creds", dir.toString());

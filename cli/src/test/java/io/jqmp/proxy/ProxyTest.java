@@ -1,6 +1,7 @@
 package io.jqmp.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jqmp.client.QmpClient;
@@ -77,6 +78,31 @@ class ProxyTest {
         proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("up.sock")),
                 List.of(Endpoint.parse("unix:" + dir.resolve("proxy.sock"))), policy, reconnect, keepClients,
                 Duration.ofMillis(200), null));
+    }
+
+    @Test
+    void clientsBeyondTheLimitAreRefused() throws Exception {
+        upstream = startUpstream();
+        proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("up.sock")),
+                List.of(Endpoint.parse("unix:" + proxySocket())), ProxyPolicy.OPEN, false, false,
+                Duration.ofMillis(200), null, QmpProxy.Tls.NONE, 2));
+        try (RawClient a = RawClient.negotiated(proxySocket()); RawClient b = RawClient.negotiated(proxySocket())) {
+            try (RawClient third = new RawClient(proxySocket())) {
+                assertEquals(RawClient.CLOSED, third.next(), "a third client is closed without a greeting");
+            }
+            a.send("{\"exec-oob\": \"ping\", \"id\": 1}");
+            assertEquals("{\"return\": {\"pong\": true}, \"id\": 1}", a.next());
+            b.send("{\"execute\": \"echo\", \"arguments\": {}, \"id\": 2}");
+            assertEquals("{\"return\": {}, \"id\": 2}", b.next());
+        }
+    }
+
+    @Test
+    void aLimitOfNoClientsIsRefusedWithAClearMessage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new QmpProxy.Config(
+                Endpoint.parse("unix:" + dir.resolve("up.sock")), List.of(Endpoint.parse("unix:" + proxySocket())),
+                ProxyPolicy.OPEN, false, false, Duration.ofMillis(200), null, QmpProxy.Tls.NONE, 0));
+        assertEquals("the limit of clients must be between 1 and 1048576, got 0", e.getMessage());
     }
 
     private Path proxySocket() {
