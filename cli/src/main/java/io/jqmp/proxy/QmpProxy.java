@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -145,8 +144,12 @@ public final class QmpProxy implements AutoCloseable {
 
     private final Config config;
     private final AtomicLong seq = new AtomicLong();
-    /** Requests sent upstream and not answered yet: on upstream loss, clients go only after these are answered. */
-    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
+    /**
+     * Requests sent upstream and not answered yet, by sequence number (a cheap hash, where a
+     * future's identity hash costs a call into the JVM): on upstream loss, clients go only after
+     * these are answered.
+     */
+    private final Map<Long, CompletableFuture<Void>> outstanding = new ConcurrentHashMap<>();
     private final CompletableFuture<String> ended = new CompletableFuture<>();
     private volatile QmpClient upstream;
     private volatile QmpServer server;
@@ -266,11 +269,11 @@ public final class QmpProxy implements AutoCloseable {
         Map<String, Object> message = new LinkedHashMap<>(request.message());
         message.remove("id"); // the upstream client gives it an id of its own
         CompletableFuture<Void> answered = new CompletableFuture<>();
-        outstanding.add(answered);
+        outstanding.put(n, answered);
         up.executeMessage(message).whenComplete((value, failure) -> {
             answer(answer, request.command(), value, failure);
             answered.complete(null);
-            outstanding.remove(answered);
+            outstanding.remove(n);
         });
     }
 
@@ -328,7 +331,7 @@ public final class QmpProxy implements AutoCloseable {
         if (!config.keepClients() || !config.reconnect()) {
             // The client fails its outstanding commands right after this: disconnect once their
             // error answers are queued, so every client reads them first.
-            CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(outstanding.values().toArray(CompletableFuture[]::new))
                     .handle((v, t) -> {
                         server.disconnectClients(why);
                         if (!config.reconnect()) {
