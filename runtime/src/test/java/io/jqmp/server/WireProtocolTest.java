@@ -112,6 +112,12 @@ class WireProtocolTest {
                         err("QMP input member 'execute' clashes with 'exec-oob'")),
                 Arguments.of("{\"execute\": \"test-count\", \"arguments\": []}",
                         err("QMP input member 'arguments' must be an object")),
+                // two bad members: QEMU reports the first in its QDict order (execute before
+                // arguments), whatever order they came in
+                Arguments.of("{\"arguments\": 1, \"execute\": 2, \"id\": 5}",
+                        err("5", "QMP input member 'execute' must be a string")),
+                Arguments.of("{\"execute\": 2, \"arguments\": 1, \"id\": 5}",
+                        err("5", "QMP input member 'execute' must be a string")),
                 Arguments.of("{\"execute\": \"test-count\", \"control\": {\"run-oob\": true}}",
                         err("QMP input member 'control' is unexpected")),
                 Arguments.of("{\"id\": \"x\"}", err("\"x\"", "QMP input lacks member 'execute'")),
