@@ -187,16 +187,11 @@ public final class ProxyBench {
                 probers.add(Prober.open(endpoint(where, 0), true));
             }
             long[][] lat = new long[paths.size()][n];
-            List<Integer> turn = new ArrayList<>();
-            for (int k = 0; k < probers.size(); k++) {
-                turn.add(k);
-            }
             Random order = new Random(n); // seeded: the same orders in every run
             long deadline = System.nanoTime() + CASE_NANOS;
             int count = 0;
             while (count < n && System.nanoTime() < deadline) {
-                Collections.shuffle(turn, order);
-                for (int k : turn) {
+                for (int k : turn(probers.size(), order)) {
                     lat[k][count] = roundTrip(probers.get(k));
                 }
                 count++;
@@ -211,6 +206,16 @@ public final class ProxyBench {
                 p.close();
             }
         }
+    }
+
+    /** The order of one turn of idle probes over {@code paths} paths: a fresh shuffle. */
+    static List<Integer> turn(int paths, Random order) {
+        List<Integer> turn = new ArrayList<>(paths);
+        for (int k = 0; k < paths; k++) {
+            turn.add(k);
+        }
+        Collections.shuffle(turn, order);
+        return turn;
     }
 
     private long[] oobLoaded(String where, int n) throws IOException {

@@ -22,6 +22,35 @@ class ProxyBenchTest {
     }
 
     @Test
+    void noPathAlwaysFollowsAnotherInTheIdleTurns() {
+        // The path probed right after a proxy pays for that proxy's work after its answer: over
+        // many turns, every path must come right after every other one about equally often.
+        int paths = 4;
+        int turns = 4000;
+        int[][] follows = new int[paths][paths];
+        int[] first = new int[paths];
+        java.util.Random order = new java.util.Random(5000);
+        for (int t = 0; t < turns; t++) {
+            java.util.List<Integer> turn = ProxyBench.turn(paths, order);
+            assertEquals(java.util.Set.of(0, 1, 2, 3), java.util.Set.copyOf(turn));
+            first[turn.get(0)]++;
+            for (int i = 1; i < paths; i++) {
+                follows[turn.get(i - 1)][turn.get(i)]++;
+            }
+        }
+        double perPair = turns * (paths - 1) / (double) (paths * (paths - 1));
+        for (int a = 0; a < paths; a++) {
+            assertTrue(Math.abs(first[a] - turns / (double) paths) < 0.1 * turns / paths, "first: " + first[a]);
+            for (int b = 0; b < paths; b++) {
+                if (a != b) {
+                    assertTrue(Math.abs(follows[a][b] - perPair) < 0.15 * perPair,
+                            "path " + b + " right after path " + a + ": " + follows[a][b] + " times of " + turns);
+                }
+            }
+        }
+    }
+
+    @Test
     void theReportGivesMediansOfTheRoundsAndProxyToDirectRatios() {
         ProxyBench.Results r = new ProxyBench.Results();
         for (long direct : new long[] {100, 300, 200}) {
