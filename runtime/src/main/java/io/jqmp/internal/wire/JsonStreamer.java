@@ -339,6 +339,10 @@ public final class JsonStreamer {
     // ---------------------------------------------------------------------------------------------
     // Fast path: a whole plain object in the bytes at hand, parsed straight from them
 
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+
     /** Where the fast path has got to in the bytes it parses. */
     private int fastPos;
     private int fastTokens;
@@ -496,15 +500,13 @@ public final class JsonStreamer {
             return FAIL; // the keyword's end is not in sight yet
         }
         fastPos = p;
-        int n = p - start;
-        if (n == 4 && bytes[start] == 't' && bytes[start + 1] == 'r' && bytes[start + 2] == 'u' && bytes[start + 3] == 'e') {
+        if (java.util.Arrays.equals(bytes, start, p, TRUE, 0, TRUE.length)) {
             return Boolean.TRUE;
         }
-        if (n == 5 && bytes[start] == 'f' && bytes[start + 1] == 'a' && bytes[start + 2] == 'l'
-                && bytes[start + 3] == 's' && bytes[start + 4] == 'e') {
+        if (java.util.Arrays.equals(bytes, start, p, FALSE, 0, FALSE.length)) {
             return Boolean.FALSE;
         }
-        if (n == 4 && bytes[start] == 'n' && bytes[start + 1] == 'u' && bytes[start + 2] == 'l' && bytes[start + 3] == 'l') {
+        if (java.util.Arrays.equals(bytes, start, p, NULL, 0, NULL.length)) {
             return null;
         }
         return FAIL;
