@@ -371,13 +371,14 @@ final class ConnectionWriter implements Outbound {
                 }
                 boolean wrote;
                 try {
+                    // Read before looking at the queue: whatever was queued before the request
+                    // to close is then found by the poll. Read after it, a request that came just
+                    // after an empty poll would close on the answers queued in between.
+                    String reason = closeWhenFlushed;
                     wrote = writeQueued(buf, events);
-                    if (!wrote) {
+                    if (!wrote && reason != null) {
                         // Under the turn: no direct write is under way that the close would cut off.
-                        String reason = closeWhenFlushed;
-                        if (reason != null) {
-                            connection.close(reason);
-                        }
+                        connection.close(reason);
                     }
                 } finally {
                     turn.set(FREE);

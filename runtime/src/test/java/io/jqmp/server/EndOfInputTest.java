@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ExtendWith(PinningRecorder.class)
 class EndOfInputTest {
     static final int ROUNDS = 40;
+    static final int CLIENTS = 8;
 
     @TempDir
     Path dir;
@@ -55,6 +59,36 @@ class EndOfInputTest {
         outOfBand(dialect, Transport.TCP);
     }
 
+    /**
+     * Several clients piping at once, so that the server's threads outnumber the cores and get
+     * preempted at any point: a writer that found its queue empty and then saw the request to
+     * close once flushed must not close on answers queued in between.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void clientsPipingAtOnceAreAllAnswered(Transport transport) throws Exception {
+        List<String> expected = new ArrayList<>();
+        String input = outOfBandInput(Dialect.CURRENT, expected);
+        try (TestServer s = new TestServer(dir, b -> b.listen("tcp:127.0.0.1:0"))) {
+            Endpoint endpoint = s.server.endpoints().get(transport == Transport.UNIX ? 0 : 1);
+            try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
+                List<Future<?>> done = new ArrayList<>();
+                for (int c = 0; c < CLIENTS; c++) {
+                    done.add(clients.submit(() -> {
+                        for (int round = 0; round < ROUNDS; round++) {
+                            List<String> lines = converse(endpoint, input);
+                            check(expected, lines, transport + " round " + round + ": ", true);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            }
+        }
+    }
+
     /** Without the oob capability: one in-band request at a time, 21 piped at once. */
     void inband(Dialect dialect, Transport transport) throws Exception {
         StringBuilder in = new StringBuilder("{\"execute\": \"qmp_capabilities\"}\n");
@@ -71,6 +105,13 @@ class EndOfInputTest {
      * limit, which the 2.12 dialect would answer by dropping), and a syntax error waiting its turn.
      */
     void outOfBand(Dialect dialect, Transport transport) throws Exception {
+        List<String> expected = new ArrayList<>();
+        String input = outOfBandInput(dialect, expected);
+        run(dialect, transport, input, expected, true);
+    }
+
+    /** The input of {@link #outOfBand}; its answers go to {@code expected}, in-band ones first. */
+    static String outOfBandInput(Dialect dialect, List<String> expected) {
         String oobForm = dialect == Dialect.V2_12 ? "\"execute\": \"test-oob-ping\", \"control\": {\"run-oob\": true}"
                 : "\"exec-oob\": \"test-oob-ping\"";
         StringBuilder in = new StringBuilder("{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}");
@@ -85,10 +126,10 @@ class EndOfInputTest {
                 oob.add("{\"return\": {}, \"id\": \"oob-" + i + "\"}");
             }
         }
-        List<String> expected = new ArrayList<>(List.of("{\"return\": {}}"));
+        expected.add("{\"return\": {}}");
         expected.addAll(inband);
         expected.addAll(oob);
-        run(dialect, transport, in.toString(), expected, true);
+        return in.toString();
     }
 
     /**
@@ -102,18 +143,22 @@ class EndOfInputTest {
             Endpoint endpoint = s.server.endpoints().get(transport == Transport.UNIX ? 0 : 1);
             for (int round = 0; round < ROUNDS; round++) {
                 List<String> lines = converse(endpoint, input);
-                String where = dialect + " " + transport + " round " + round + ": ";
-                assertEquals(expected.size() + 1, lines.size(), where + lines);
-                List<String> answers = lines.subList(1, lines.size());
-                if (anyOrder) {
-                    List<String> inband = answers.stream().filter(l -> l.contains("ib-") || l.equals("{\"return\": {}}")).toList();
-                    assertEquals(expected.stream().filter(l -> l.contains("ib-") || l.equals("{\"return\": {}}")).toList(),
-                            inband, where + "in-band answers in order");
-                    assertEquals(expected.stream().sorted().toList(), answers.stream().sorted().toList(), where);
-                } else {
-                    assertEquals(expected, answers, where);
-                }
+                check(expected, lines, dialect + " " + transport + " round " + round + ": ", anyOrder);
             }
+        }
+    }
+
+    /** The greeting, then exactly {@code expected} (with {@code anyOrder}: in-band answers in order, the rest anywhere). */
+    static void check(List<String> expected, List<String> lines, String where, boolean anyOrder) {
+        assertEquals(expected.size() + 1, lines.size(), where + lines);
+        List<String> answers = lines.subList(1, lines.size());
+        if (anyOrder) {
+            List<String> inband = answers.stream().filter(l -> l.contains("ib-") || l.equals("{\"return\": {}}")).toList();
+            assertEquals(expected.stream().filter(l -> l.contains("ib-") || l.equals("{\"return\": {}}")).toList(),
+                    inband, where + "in-band answers in order");
+            assertEquals(expected.stream().sorted().toList(), answers.stream().sorted().toList(), where);
+        } else {
+            assertEquals(expected, answers, where);
         }
     }
 
