@@ -1,6 +1,7 @@
 package io.jqmp.server;
 
 import io.jqmp.internal.dispatch.MainLoop;
+import io.jqmp.internal.jfr.CommandEvent;
 import io.jqmp.internal.dispatch.Monitor;
 import io.jqmp.internal.dispatch.RoleRunner;
 import io.jqmp.internal.wire.Messages;
@@ -101,6 +102,19 @@ public final class QmpServer implements AutoCloseable {
     }
 
     /**
+     * Initializes the recording's event class now: the first requests of clients that connect at
+     * once would otherwise have all but one reader wait, pinned to its carrier, while one of them
+     * initializes it (milliseconds while a recording runs).
+     */
+    private static void initializeEventClass() {
+        try {
+            Class.forName(CommandEvent.class.getName(), true, CommandEvent.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e); // the class is this module's own
+        }
+    }
+
+    /**
      * A builder with every setting at its default ({@link QmpServerConfig#DEFAULTS}).
      *
      * @return a new builder
@@ -130,6 +144,7 @@ public final class QmpServer implements AutoCloseable {
         }
         monitorRunner.start();
         mainLoopRunner.start();
+        initializeEventClass();
         listeners.forEach(Listener::start);
         return this;
     }
