@@ -712,9 +712,11 @@ public final class QmpClient implements AutoCloseable {
 
     /** Writes one request, holding the writing turn; false when writing failed the connection. */
     private boolean write(Pending p) {
+        // Counted before the write: once the server has the request its answer may arrive (and
+        // be seen) before this thread returns from the write.
+        written.incrementAndGet();
         try {
             transport.write(ByteBuffer.wrap(p.bytes));
-            written.incrementAndGet();
             return true;
         } catch (IOException e) {
             fail(new QmpConnectionException("writing to " + endpoint + " failed: " + e.getMessage(), e));
@@ -984,7 +986,9 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /**
-     * Requests written to the socket so far, {@code qmp_capabilities} included.
+     * Requests written to the socket so far, {@code qmp_capabilities} included. A request counts
+     * from the moment its write begins, so a request whose answer has arrived is always counted;
+     * one whose write failed (which fails the connection) counts too.
      *
      * @return the count so far
      */
