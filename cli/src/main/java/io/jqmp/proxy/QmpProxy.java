@@ -1,8 +1,8 @@
 package io.jqmp.proxy;
 
+import io.jqmp.client.QmpAnswer;
 import io.jqmp.client.QmpClient;
 import io.jqmp.client.QmpConnectionException;
-import io.jqmp.client.QmpErrorException;
 import io.jqmp.client.QmpEvent;
 import io.jqmp.client.QmpTimeoutException;
 import io.jqmp.server.ConnectionThreads;
@@ -12,7 +12,9 @@ import io.jqmp.server.QmpServerConfig;
 import io.jqmp.server.RequestForwarder;
 import io.jqmp.server.TlsCredentials;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -270,21 +272,17 @@ public final class QmpProxy implements AutoCloseable {
         message.remove("id"); // the upstream client gives it an id of its own
         CompletableFuture<Void> answered = new CompletableFuture<>();
         outstanding.put(n, answered);
-        up.executeMessage(message).whenComplete((value, failure) -> {
-            answer(answer, request.command(), value, failure);
+        up.exchange(message).whenComplete((upstreamAnswer, failure) -> {
+            answer(answer, request.command(), upstreamAnswer, failure);
             answered.complete(null);
             outstanding.remove(n);
         });
     }
 
     /** Gives the upstream's answer, or an error saying why there is none. Any thread. */
-    private void answer(RequestForwarder.Reply answer, String command, Object value, Throwable failure) {
+    private void answer(RequestForwarder.Reply answer, String command, QmpAnswer upstreamAnswer, Throwable failure) {
         if (failure == null) {
-            Map<String, Object> ok = new LinkedHashMap<>();
-            ok.put("return", value);
-            answer.answer(ok);
-        } else if (failure instanceof QmpErrorException e) {
-            answer.error(e.errorClass(), e.desc());
+            passOn(answer, upstreamAnswer);
         } else if (failure instanceof QmpConnectionException e) {
             answer.error("GenericError", "the upstream QMP server " + config.upstream()
                     + " went away before answering " + command + " (it may or may not have run): "
@@ -296,6 +294,43 @@ public final class QmpProxy implements AutoCloseable {
             answer.error("GenericError", "this QMP proxy failed to forward " + command
                     + " (its log has the details)");
         }
+    }
+
+    /**
+     * The upstream's answer, success or error, as the client gets it: the upstream's bytes with the
+     * client's id in place of the proxy's when the upstream client had them whole, else its
+     * members (the server encodes them as QEMU does, so the client reads the same either way).
+     */
+    static void passOn(RequestForwarder.Reply reply, QmpAnswer upstreamAnswer) {
+        byte[] bytes = upstreamAnswer.bytes();
+        if (bytes != null && upstreamAnswer.message().get("id") instanceof Long id) {
+            int idFrom = idValueAt(bytes, Long.toString(id));
+            if (idFrom >= 0) {
+                reply.answer(bytes, idFrom, idFrom + Long.toString(id).length());
+                return;
+            }
+        }
+        Map<String, Object> members = new LinkedHashMap<>(upstreamAnswer.message());
+        members.remove("id");
+        reply.answer(members);
+    }
+
+    /**
+     * Where the top-level id {@code digits} starts in an answer QEMU wrote: last, as in a success
+     * ({@code ..., "id": 7}}), or first, as in an error ({@code {"id": 7, ...}); -1 for any other
+     * shape. In valid JSON neither form can be part of a nested value or of a string.
+     */
+    static int idValueAt(byte[] answer, String digits) {
+        byte[] last = (", \"id\": " + digits + "}").getBytes(StandardCharsets.US_ASCII);
+        int from = answer.length - last.length;
+        if (from > 0 && Arrays.equals(answer, from, answer.length, last, 0, last.length)) {
+            return answer.length - 1 - digits.length();
+        }
+        byte[] first = ("{\"id\": " + digits + ", ").getBytes(StandardCharsets.US_ASCII);
+        if (answer.length > first.length && Arrays.equals(answer, 0, first.length, first, 0, first.length)) {
+            return first.length - 2 - digits.length();
+        }
+        return -1;
     }
 
     private static RequestForwarder.Reply recording(RequestForwarder.Reply reply, Recorder rec, long client, long n) {

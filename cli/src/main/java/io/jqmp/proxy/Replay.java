@@ -96,6 +96,7 @@ public final class Replay implements RequestForwarder {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> parse(String line, Path file, int lineNo) {
         JsonStreamer s = new JsonStreamer();
+        s.keepWireForm(); // recorded messages are answered in the order they were recorded
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         s.feed(bytes, 0, bytes.length);
         if (s.poll() instanceof JsonResult.Value v && v.value() instanceof Map<?, ?> m) {

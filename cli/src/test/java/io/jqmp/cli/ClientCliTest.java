@@ -59,7 +59,7 @@ class ClientCliTest {
     void callPrintsTheReturnValue() {
         assertEquals(0, main("call", endpoint, "query-version"));
         // Printed in QEMU's member order for the map as received (minor and micro share a bucket).
-        assertEquals("{\"qemu\": {\"minor\": 2, \"micro\": 0, \"major\": 7}, \"package\": \"jqmp 0.1.0\"}\n",
+        assertEquals("{\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"jqmp 0.1.0\"}\n",
                 out.toString());
         assertEquals("", err.toString());
         out.reset();

@@ -148,7 +148,7 @@ class ShellTest {
                     "error: Expected a key=value pair, got 'syntax'");
             assertEquals("Connected to " + server.endpoints().get(0) + " (QEMU 7.2.0, oob enabled). 5 commands;"
                     + " TAB completes, Ctrl-D quits.\n"
-                    + "(QEMU) {\n    \"qemu\": {\n        \"minor\": 2,\n        \"micro\": 0,\n        \"major\": 7\n"
+                    + "(QEMU) {\n    \"qemu\": {\n        \"micro\": 0,\n        \"minor\": 2,\n        \"major\": 7\n"
                     + "    },\n    \"package\": \"jqmp 0.1.0\"\n}\n"
                     + "(QEMU) {}\n"
                     + "(QEMU) GenericError: Invalid parameter type for 'lock', expected: boolean\n"

@@ -115,7 +115,7 @@ class ProxyConformanceTest {
         try (RawClient first = RawClient.negotiated(proxySocket()); RawClient second = RawClient.negotiated(proxySocket())) {
             first.send("{\"execute\": \"query-status\", \"id\": 1}");
             second.send("{\"execute\": \"query-status\", \"id\": 1}");
-            String running = "{\"return\": {\"singlestep\": false, \"status\": \"running\", \"running\": true}, \"id\": 1}";
+            String running = "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": 1}";
             assertEquals(running, first.next());
             assertEquals(running, second.next());
         }

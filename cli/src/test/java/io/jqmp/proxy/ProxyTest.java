@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jqmp.client.QmpClient;
 import io.jqmp.internal.wire.JsonResult;
 import io.jqmp.internal.wire.JsonStreamer;
+import io.jqmp.internal.wire.JsonWriter;
 import io.jqmp.schema.Declaration;
 import io.jqmp.server.Endpoint;
 import io.jqmp.server.QmpServer;
@@ -18,6 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -95,6 +97,84 @@ class ProxyTest {
             b.send("{\"execute\": \"echo\", \"arguments\": {}, \"id\": 2}");
             assertEquals("{\"return\": {}, \"id\": 2}", b.next());
         }
+    }
+
+    /**
+     * A client reads through the proxy what it reads from the upstream directly, byte for byte:
+     * answers passed on as they came (plain JSON read whole) and answers rebuilt from their members
+     * (escapes, UTF-8, floats), successes and errors, with ids of every kind or none. Keys that
+     * share a QDict bucket ("micro" and "minor") keep the upstream's order either way.
+     */
+    @Test
+    void answersReadTheSameThroughTheProxyAsDirectly() throws Exception {
+        startProxy(ProxyPolicy.OPEN, false, false);
+        List<String> arguments = List.of("{}", "{\"micro\": 1, \"minor\": 2}",
+                "{\"minor\": 2, \"micro\": 1, \"x\": [1, {\"micro\": true, \"minor\": null}]}",
+                "{\"micro\": \"a\\nb\", \"minor\": 2}", "{\"micro\": \"\u00e9\", \"minor\": 2}",
+                "{\"micro\": 1.5, \"minor\": 2}");
+        List<String> ids = List.of("", ", \"id\": 7", ", \"id\": \"a\"", ", \"id\": {\"minor\": [1, 2], \"micro\": 0}",
+                ", \"id\": null", ", \"id\": -3");
+        try (RawClient direct = RawClient.negotiated(dir.resolve("up.sock"));
+             RawClient viaProxy = RawClient.negotiated(proxySocket())) {
+            for (String command : List.of("echo", "no-such-command")) {
+                for (String args : arguments) {
+                    for (String id : ids) {
+                        String request = "{\"execute\": \"" + command + "\", \"arguments\": " + args + id + "}";
+                        direct.send(request);
+                        viaProxy.send(request);
+                        String expected = direct.next();
+                        assertTrue(expected.startsWith("{\""), expected);
+                        assertEquals(expected, viaProxy.next(), request);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The upstream's bytes reach the client unchanged but for the id, even in an order this
+     * server would not write: an upstream (a jqmp server answering with fixed bytes) writes an
+     * object's members against QDict order.
+     */
+    @Test
+    void theUpstreamsBytesPassThroughUnchangedButForTheId() throws Exception {
+        String canonical = JsonWriter.toJson(new LinkedHashMap<>(Map.of("a", 1L, "b", 2L)));
+        String reversed = canonical.startsWith("{\"a\"") ? "{\"b\": 2, \"a\": 1}" : "{\"a\": 1, \"b\": 2}";
+        byte[] success = ("{\"return\": " + reversed + ", \"id\": 0}").getBytes(StandardCharsets.US_ASCII);
+        byte[] error = "{\"id\": 0, \"error\": {\"desc\": \"no\", \"class\": \"GenericError\"}}".getBytes(StandardCharsets.US_ASCII);
+        upstream = QmpServer.builder().listen("unix:" + dir.resolve("up.sock"))
+                .forwarder((request, reply) -> {
+                    byte[] b = request.command().equals("fail") ? error : success;
+                    int from = new String(b, StandardCharsets.US_ASCII).indexOf("\"id\": 0") + 6;
+                    reply.answer(b, from, from + 1);
+                })
+                .build().start();
+        proxy = QmpProxy.start(new QmpProxy.Config(Endpoint.parse("unix:" + dir.resolve("up.sock")),
+                List.of(Endpoint.parse("unix:" + proxySocket())), ProxyPolicy.OPEN, false, false,
+                Duration.ofMillis(200), null));
+        try (RawClient c = RawClient.negotiated(proxySocket())) {
+            c.send("{\"execute\": \"x\", \"id\": \"mine\"}");
+            assertEquals("{\"return\": " + reversed + ", \"id\": \"mine\"}", c.next());
+            c.send("{\"exec-oob\": \"x\"}");
+            assertEquals("{\"return\": " + reversed + "}", c.next());
+            c.send("{\"execute\": \"fail\", \"id\": [1]}");
+            assertEquals("{\"id\": [1], \"error\": {\"desc\": \"no\", \"class\": \"GenericError\"}}", c.next());
+        }
+    }
+
+    @Test
+    void theProxysIdIsFoundFirstOrLastAtTheTopLevelOnly() {
+        assertEquals(21, QmpProxy.idValueAt(bytes("{\"return\": {}, \"id\": 17}"), "17"));
+        assertEquals(7, QmpProxy.idValueAt(bytes("{\"id\": 17, \"error\": {\"class\": \"GenericError\"}}"), "17"));
+        assertEquals(-1, QmpProxy.idValueAt(bytes("{\"return\": {}, \"id\": 17}"), "7"), "another id");
+        assertEquals(-1, QmpProxy.idValueAt(bytes("{\"return\": {}, \"id\": 117}"), "17"), "a longer id");
+        assertEquals(-1, QmpProxy.idValueAt(bytes("{\"return\": {\"x\": 1, \"id\": 17}}"), "17"), "nested");
+        assertEquals(-1, QmpProxy.idValueAt(bytes("{\"return\": 1, \"id\": 17, \"x\": 2}"), "17"), "in the middle");
+        assertEquals(-1, QmpProxy.idValueAt(bytes("{\n    \"return\": {},\n    \"id\": 17\n}"), "17"), "pretty");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Test

@@ -144,14 +144,17 @@ public final class QmpClient implements AutoCloseable {
         final String command;
         final boolean oob;
         final byte[] bytes;
+        /** Completes with the whole answer, a {@link QmpAnswer}, errors included ({@link #exchange}). */
+        final boolean whole;
         final CompletableFuture<Object> future = new CompletableFuture<>();
         boolean sent; // guarded by stateLock
 
-        Pending(String id, String command, boolean oob, byte[] bytes) {
+        Pending(String id, String command, boolean oob, byte[] bytes, boolean whole) {
             this.id = id;
             this.command = command;
             this.oob = oob;
             this.bytes = bytes;
+            this.whole = whole;
         }
     }
 
@@ -369,6 +372,27 @@ public final class QmpClient implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #executeMessage(Map)}
      */
     public CompletableFuture<Object> executeMessage(Map<String, ?> message, Duration timeout) {
+        return submitMessage(message, timeout, false);
+    }
+
+    /**
+     * Sends a request message as {@link #executeMessage(Map)} does and completes with the whole
+     * answer, an error answer as much as a success, with the id it went out with and, when the
+     * client had them in one piece, the answer's bytes as read: for passing answers on unchanged,
+     * as a proxy does. Never blocks.
+     *
+     * @param message the request
+     * @return the answer; fails only when none comes ({@link QmpConnectionException},
+     *     {@link QmpTimeoutException})
+     * @throws IllegalArgumentException as {@link #executeMessage(Map)}
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public CompletableFuture<QmpAnswer> exchange(Map<String, ?> message) {
+        // The future completes with a QmpAnswer or exceptionally (whole answers only).
+        return (CompletableFuture) submitMessage(message, commandTimeout, true);
+    }
+
+    private CompletableFuture<Object> submitMessage(Map<String, ?> message, Duration timeout, boolean whole) {
         Objects.requireNonNull(message, "message");
         boolean oob = message.containsKey("exec-oob");
         if (!oob && !message.containsKey("execute")) {
@@ -376,7 +400,7 @@ public final class QmpClient implements AutoCloseable {
                     + JsonWriter.toJson(message));
         }
         String command = String.valueOf(message.get(oob ? "exec-oob" : "execute"));
-        return submit(new LinkedHashMap<>(message), command, oob, timeout);
+        return submit(new LinkedHashMap<>(message), command, oob, timeout, whole);
     }
 
     /**
@@ -551,6 +575,11 @@ public final class QmpClient implements AutoCloseable {
     /** Queues {@code request}, adding an id unless it has one. Never blocks. */
     private CompletableFuture<Object> submit(Map<String, Object> request, String command, boolean oob,
                                              Duration timeout) {
+        return submit(request, command, oob, timeout, false);
+    }
+
+    private CompletableFuture<Object> submit(Map<String, Object> request, String command, boolean oob,
+                                             Duration timeout, boolean whole) {
         Objects.requireNonNull(timeout, "timeout");
         QmpConnectionException cause = closeCause.get();
         if (cause != null) {
@@ -561,7 +590,7 @@ public final class QmpClient implements AutoCloseable {
         if (request.containsKey("id")) {
             String id = JsonWriter.toJson(request.get("id"));
             bytes = JsonWriter.message(request, false);
-            p = new Pending(id, command, oob, bytes);
+            p = new Pending(id, command, oob, bytes, whole);
             if (pending.putIfAbsent(id, p) != null) {
                 throw new IllegalArgumentException("id " + id + " is in use by an outstanding command");
             }
@@ -578,7 +607,7 @@ public final class QmpClient implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     return CompletableFuture.failedFuture(e);
                 }
-                p = new Pending(id, command, oob, bytes);
+                p = new Pending(id, command, oob, bytes, whole);
                 if (pending.putIfAbsent(id, p) == null) {
                     break;
                 }
@@ -731,6 +760,7 @@ public final class QmpClient implements AutoCloseable {
         // Each token and each whole message is bounded by maxReplySize; tokens are at least one byte.
         JsonStreamer streamer = new JsonStreamer(maxReplySize, Math.min(maxReplySize, JsonStreamer.MAX_TOKEN_COUNT),
                 JsonStreamer.DEFAULT_MAX_NESTING);
+        streamer.keepWireForm(); // for QmpAnswer.bytes, and answers and events passed on as they came
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         try {
             while (closeCause.get() == null) {
@@ -764,7 +794,8 @@ public final class QmpClient implements AutoCloseable {
                     + maxReplySize + "-byte limit: " + e.desc()));
             return false;
         }
-        Object v = ((JsonResult.Value) r).value();
+        JsonResult.Value value = (JsonResult.Value) r;
+        Object v = value.value();
         if (!(v instanceof Map<?, ?> map)) {
             fail(new QmpConnectionException("the server at " + endpoint + " sent a message that is not a JSON object: "
                     + JsonWriter.toJson(v)));
@@ -784,7 +815,7 @@ public final class QmpClient implements AutoCloseable {
         if (m.get("event") instanceof String name) {
             dispatchEvent(name, m);
         } else if (m.containsKey("return") || m.get("error") instanceof Map) {
-            answer(m);
+            answer(m, value.source());
         } else {
             LOG.log(System.Logger.Level.WARNING, "dropped an unknown message from {0}: {1}", endpoint,
                     abbreviate(JsonWriter.toJson(m)));
@@ -792,7 +823,7 @@ public final class QmpClient implements AutoCloseable {
         return true;
     }
 
-    private void answer(Map<String, Object> m) {
+    private void answer(Map<String, Object> m, byte[] source) {
         Pending p = m.containsKey("id") ? pending.remove(JsonWriter.toJson(m.get("id"))) : null;
         if (p == null) {
             LOG.log(System.Logger.Level.WARNING, "dropped an answer with an unknown id from {0}: {1}", endpoint,
@@ -811,7 +842,9 @@ public final class QmpClient implements AutoCloseable {
             }
         }
         boolean completed;
-        if (m.containsKey("return")) {
+        if (p.whole) {
+            completed = p.future.complete(new QmpAnswer(m, source));
+        } else if (m.containsKey("return")) {
             completed = p.future.complete(m.get("return"));
         } else {
             Map<?, ?> err = (Map<?, ?>) m.get("error");

@@ -65,6 +65,11 @@ final class Connection implements Session {
                 services.greeting(), services.events(), this, flow, writer, services.forwarder());
         QmpServerConfig.JsonLimits limits = config.jsonLimits();
         JsonStreamer streamer = new JsonStreamer(limits.maxTokenSize(), limits.maxTokenCount(), limits.maxNesting());
+        if (services.forwarder() != null) {
+            // Forwarded requests go upstream with their members in the client's order where it
+            // matters to QEMU (within a QDict bucket), as if the client had sent them there.
+            streamer.keepWireForm();
+        }
         TlsAuthz authz = tls == null ? null : new TlsAuthz(tls.authz());
         this.reader = new ConnectionReader(id, transport, authz, streamer, new InputAccount(id, inputBudget), router,
                 flow, writer, services.errors(), threads, this);

@@ -62,6 +62,27 @@ public interface RequestForwarder {
         void answer(Map<String, Object> answer);
 
         /**
+         * Answers with a message already encoded, as an upstream QMP server wrote it: one JSON
+         * object in QEMU's compact form (no line end) with a top-level {@code id} member whose
+         * value spans {@code message[idFrom, idTo)}. The server writes these bytes with the
+         * client's id in that place, or without the member when the request had none, and
+         * otherwise unchanged: how a proxy passes its upstream's answers on exactly. The bytes are
+         * trusted to be that (a server in pretty mode, or one that finds no {@code "id": } before
+         * {@code idFrom}, parses them and answers as {@link #answer(Map)} does, which is also what
+         * this default implementation does).
+         *
+         * @param message the answer's bytes (not modified, not kept after the call)
+         * @param idFrom  where the value of its {@code id} member starts
+         * @param idTo    where it ends (exclusive)
+         * @throws IllegalArgumentException the bytes are not one JSON object
+         */
+        default void answer(byte[] message, int idFrom, int idTo) {
+            Map<String, Object> members = EncodedAnswers.parse(message);
+            members.remove("id"); // the upstream's
+            answer(members);
+        }
+
+        /**
          * Answers with {@code {"error": {"class": errorClass, "desc": desc}}}.
          *
          * @param errorClass the error class, e.g. {@code GenericError}

@@ -146,6 +146,19 @@ final class RequestRouter {
             }
             completion.accept(bytes);
         }
+
+        @Override
+        public void answer(byte[] message, int idFrom, int idTo) {
+            byte[] bytes = encoder.pretty() ? null : EncodedAnswers.withId(message, idFrom, idTo,
+                    request.id() == null ? null : JsonWriter.toJson(request.id().value()));
+            if (bytes == null) {
+                answer(EncodedAnswers.parse(message)); // reformatted, or not the shape promised
+                return;
+            }
+            if (answered.compareAndSet(false, true)) {
+                completion.accept(bytes);
+            }
+        }
     }
 
     private void dispatch(Commands.Call call, CommandEvent event) {

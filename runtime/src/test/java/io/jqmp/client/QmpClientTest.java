@@ -12,6 +12,7 @@ import io.jqmp.server.PinningRecorder;
 import io.jqmp.server.QmpServer;
 import io.jqmp.testing.Await;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,6 +116,30 @@ class QmpClientTest {
             assertEquals("Invalid parameter type for 'n', expected: integer", arg.desc());
             // The connection stays usable after errors.
             assertEquals(Map.of("count", 1L), qmp.call("client-count", null));
+        }
+    }
+
+    /**
+     * exchange: the whole answer, success or error, with the id it went out with and the bytes as
+     * the server wrote them when they came as plain JSON in one read; none for an answer with an
+     * escape (the message all the same).
+     */
+    @Test
+    void exchangeGivesTheWholeAnswerAndItsBytes() throws Exception {
+        try (QmpClient qmp = QmpClient.connect(endpoint)) {
+            QmpAnswer ok = qmp.exchange(Map.of("execute", "client-count", "id", "c-1")).get(10, TimeUnit.SECONDS);
+            assertFalse(ok.isError());
+            assertEquals(Map.of("return", Map.of("count", 1L), "id", "c-1"), ok.message());
+            assertEquals("{\"return\": {\"count\": 1}, \"id\": \"c-1\"}", new String(ok.bytes(), StandardCharsets.US_ASCII));
+            QmpAnswer error = qmp.exchange(Map.of("exec-oob", "nonexistent")).get(10, TimeUnit.SECONDS);
+            assertTrue(error.isError());
+            assertEquals("{\"id\": " + error.message().get("id") + ", \"error\": {\"class\": \"CommandNotFound\", "
+                    + "\"desc\": \"The command nonexistent has not been found\"}}",
+                    new String(error.bytes(), StandardCharsets.US_ASCII));
+            QmpAnswer escaped = qmp.exchange(Map.of("execute", "no\"such")).get(10, TimeUnit.SECONDS);
+            assertEquals(Map.of("class", "CommandNotFound", "desc", "The command no\"such has not been found"),
+                    escaped.message().get("error"));
+            assertNull(escaped.bytes());
         }
     }
 

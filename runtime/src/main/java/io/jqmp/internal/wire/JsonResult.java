@@ -11,9 +11,16 @@ public sealed interface JsonResult permits JsonResult.Value, JsonResult.Error {
     /**
      * A complete top-level JSON value in the package's value model ({@code null} for JSON null).
      *
-     * @param value the parsed value
+     * @param value  the parsed value
+     * @param source the bytes it was parsed from, opening to closing brace, when its streamer keeps
+     *     them ({@link JsonStreamer#keepWireForm}) and had them in one piece; else null. Not to be
+     *     modified.
      */
-    record Value(Object value) implements JsonResult {
+    record Value(Object value, byte[] source) implements JsonResult {
+        /** A value without its source. */
+        public Value(Object value) {
+            this(value, null);
+        }
     }
 
     /**

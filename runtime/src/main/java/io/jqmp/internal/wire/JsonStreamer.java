@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 
@@ -132,6 +133,8 @@ public final class JsonStreamer {
     private int lastTokens;
 
     private final ArrayDeque<JsonResult> results = new ArrayDeque<>();
+    /** Whether values keep what of their wire form can be kept ({@link #keepWireForm}). */
+    private boolean keepWireForm;
 
     // Parser state, only meaningful during parse().
     private int pos;
@@ -212,6 +215,21 @@ public final class JsonStreamer {
             curLen = 0;
             state = START;
         }
+    }
+
+    /**
+     * From now on, values keep what of their wire form can be kept, for input from a QMP server
+     * that may be passed on: objects are {@link ReceivedObject}s (written back in the order they
+     * came), and a value that {@link #feed(byte[], int, int)} parses straight from the bytes it was
+     * given (a plain object lying whole in them) carries a copy of those bytes, from its opening
+     * brace to its closing one ({@link JsonResult.Value#source}). Same thread as {@link #feed}.
+     */
+    public void keepWireForm() {
+        keepWireForm = true;
+    }
+
+    private LinkedHashMap<String, Object> newObject() {
+        return keepWireForm ? new ReceivedObject() : new LinkedHashMap<>();
     }
 
     /** Feeds {@code len} bytes of {@code bytes} starting at {@code off}. */
@@ -368,7 +386,7 @@ public final class JsonStreamer {
         if (value == FAIL) {
             return -1;
         }
-        results.add(new JsonResult.Value(value));
+        results.add(new JsonResult.Value(value, keepWireForm ? Arrays.copyOfRange(bytes, from, fastPos) : null));
         lastBytes = (int) fastBytes;
         lastTokens = fastTokens;
         return fastPos;
@@ -416,7 +434,7 @@ public final class JsonStreamer {
             return FAIL;
         }
         boolean object = close == '}';
-        LinkedHashMap<String, Object> map = object ? new LinkedHashMap<>() : null;
+        LinkedHashMap<String, Object> map = object ? newObject() : null;
         ArrayList<Object> list = object ? null : new ArrayList<>();
         int p = skipSpace(bytes, fastPos, end);
         if (p < end && bytes[p] == close) {
@@ -500,13 +518,13 @@ public final class JsonStreamer {
             return FAIL; // the keyword's end is not in sight yet
         }
         fastPos = p;
-        if (java.util.Arrays.equals(bytes, start, p, TRUE, 0, TRUE.length)) {
+        if (Arrays.equals(bytes, start, p, TRUE, 0, TRUE.length)) {
             return Boolean.TRUE;
         }
-        if (java.util.Arrays.equals(bytes, start, p, FALSE, 0, FALSE.length)) {
+        if (Arrays.equals(bytes, start, p, FALSE, 0, FALSE.length)) {
             return Boolean.FALSE;
         }
-        if (java.util.Arrays.equals(bytes, start, p, NULL, 0, NULL.length)) {
+        if (Arrays.equals(bytes, start, p, NULL, 0, NULL.length)) {
             return null;
         }
         return FAIL;
@@ -803,7 +821,7 @@ public final class JsonStreamer {
 
     private Object parseObject() {
         pos++; // '{'
-        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        LinkedHashMap<String, Object> map = newObject();
         if (pos >= tokCount) {
             fail("premature EOI");
             return FAIL;

@@ -144,15 +144,17 @@ public final class JsonWriter {
             if (i != n) {
                 throw new IllegalArgumentException("map changed while writing");
             }
-            // Sort by bucket ascending; within a bucket the later key first. The low half of
-            // each sort key is the reversed insertion index.
+            // Sort by bucket ascending; within a bucket the later key first, as QDict does, but
+            // an object received from a server is in that order already and keeps it. The low
+            // half of each sort key is the (for built objects: reversed) insertion index.
+            boolean received = map instanceof ReceivedObject;
             long[] order = new long[n];
             for (int k = 0; k < n; k++) {
-                order[k] = ((long) bucket(keys[k]) << 32) | (n - 1 - k);
+                order[k] = ((long) bucket(keys[k]) << 32) | (received ? k : n - 1 - k);
             }
             Arrays.sort(order);
             for (int k = 0; k < n; k++) {
-                int idx = n - 1 - (int) order[k];
+                int idx = received ? (int) order[k] : n - 1 - (int) order[k];
                 element(sb, k, pretty, depth + 1, nl);
                 quote(sb, keys[idx]);
                 sb.append(": ");
