@@ -55,14 +55,15 @@ public final class PinningRecorder implements BeforeAllCallback, AfterAllCallbac
 
     /**
      * The JDK's own one-time class initialisation (e.g. the first virtual thread to block on a
-     * socket waits while another initialises {@code sun.nio.ch.Poller}): not ours to fix.
+     * socket waits while another initialises {@code sun.nio.ch.Poller}, or two TLS handshakes
+     * meet in {@code com.sun.crypto.provider.HKDFKeyDerivation}): not ours to fix.
      */
     private static boolean jdkStartup(RecordedEvent e) {
         if (!e.hasField("pinnedReason")) {
             return false;
         }
         String reason = String.valueOf((Object) e.getValue("pinnedReason"));
-        return reason.matches("Waited for initialization of (java|javax|jdk|sun)\\..* by another thread");
+        return reason.matches("Waited for initialization of (java|javax|jdk|sun|com\\.sun)\\..* by another thread");
     }
 
     /**
