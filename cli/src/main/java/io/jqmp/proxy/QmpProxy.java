@@ -304,9 +304,10 @@ public final class QmpProxy implements AutoCloseable {
     static void passOn(RequestForwarder.Reply reply, QmpAnswer upstreamAnswer) {
         byte[] bytes = upstreamAnswer.bytes();
         if (bytes != null && upstreamAnswer.message().get("id") instanceof Long id) {
-            int idFrom = idValueAt(bytes, Long.toString(id));
+            String digits = Long.toString(id);
+            int idFrom = idValueAt(bytes, digits);
             if (idFrom >= 0) {
-                reply.answer(bytes, idFrom, idFrom + Long.toString(id).length());
+                reply.answer(bytes, idFrom, idFrom + digits.length());
                 return;
             }
         }
