@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,6 +40,11 @@ public final class Recorder implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
+    /**
+     * Offers between their look at {@link #closing} and their line's place in the queue: the
+     * writer ends only when none is, so a line that found the recording open is written.
+     */
+    private final AtomicInteger offering = new AtomicInteger();
 
     private Recorder(FileChannel file, int capacity) {
         this.file = file;
@@ -96,8 +102,13 @@ public final class Recorder implements AutoCloseable {
             sb.append(", \"seq\": ").append(seq);
         }
         sb.append(", \"message\": ").append(JsonWriter.toJson(message)).append("}\n");
-        if (closing || !lines.offer(sb.toString())) {
-            dropped.incrementAndGet();
+        offering.incrementAndGet();
+        try {
+            if (closing || !lines.offer(sb.toString())) {
+                dropped.incrementAndGet();
+            }
+        } finally {
+            offering.decrementAndGet();
         }
     }
 
@@ -105,7 +116,9 @@ public final class Recorder implements AutoCloseable {
         List<String> batch = new ArrayList<>();
         long reported = 0;
         try {
-            while (!closing || !lines.isEmpty()) {
+            // Closing is looked at before the count of offers under way: an offer that had not
+            // yet counted itself then sees closing and drops its line, counted.
+            while (!closing || offering.get() > 0 || !lines.isEmpty()) {
                 String first = lines.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;

@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -86,6 +91,42 @@ class RecorderTest {
         }
         assertEquals(rec.dropped(), reported, "every dropped line is counted in the file");
         assertEquals(offered, recorded + reported, "each line is either recorded or counted as dropped");
+    }
+
+    /**
+     * Threads recording while the recording closes: every line is written or counted as dropped,
+     * none lost between an offer's look at the recording (still open) and its line's place in the
+     * queue, behind a writer that has ended. Many short recordings, so that some close lands there.
+     */
+    @Test
+    void linesOfferedAsTheRecordingClosesAreWrittenOrCounted() throws Exception {
+        int threads = 4;
+        for (int round = 0; round < 50; round++) {
+            Path file = dir.resolve("rec-" + round + ".jsonl");
+            Recorder r = Recorder.open(file, 1 << 16);
+            CountDownLatch started = new CountDownLatch(threads);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong offered = new AtomicLong();
+            List<Thread> offering = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                offering.add(Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    for (int i = 0; i < 100_000 && !stop.get(); i++) {
+                        r.event(Map.of("event", "E", "data", Map.of("n", i)));
+                        offered.incrementAndGet();
+                    }
+                }));
+            }
+            started.await();
+            r.close();
+            stop.set(true);
+            for (Thread t : offering) {
+                t.join();
+            }
+            long written = Files.readAllLines(file).stream().filter(l -> l.contains("\"event\": \"E\"")).count();
+            assertEquals(offered.get(), written + r.dropped(), "round " + round + ": written " + written
+                    + ", dropped " + r.dropped());
+        }
     }
 
     @Test
